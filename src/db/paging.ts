@@ -1,0 +1,56 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { ValidationError } from './errors';
+import { resource } from './schema';
+import type { SortOrder } from './validation';
+
+/** Each sort order: its key column and direction; pinned rows always come first. */
+const sortKeys = {
+  updated: { column: resource.updatedAt, field: 'updatedAt', direction: 'desc' },
+  created: { column: resource.createdAt, field: 'createdAt', direction: 'desc' },
+  name: { column: resource.name, field: 'name', direction: 'asc' },
+  executions: { column: resource.executionCount, field: 'executionCount', direction: 'desc' },
+} as const;
+
+type CursorKey = string | number;
+interface Cursor {
+  pinned: boolean;
+  key: CursorKey;
+  id: string;
+}
+
+export function orderBy(sort: SortOrder): SQL[] {
+  const { column, direction } = sortKeys[sort];
+  const dir = direction === 'desc' ? sql`desc` : sql`asc`;
+  return [sql`${resource.pinned} desc`, sql`${column} ${dir}`, sql`${resource.id} ${dir}`];
+}
+
+/** Keyset paging: the next page starts after the last row shown, however deep the library. */
+export function encodeCursor(sort: SortOrder, row: { pinned: boolean; id: string } & Record<string, unknown>): string {
+  const value = row[sortKeys[sort].field];
+  const key = value instanceof Date ? value.toISOString() : (value as CursorKey);
+  return Buffer.from(JSON.stringify([sort, row.pinned, key, row.id])).toString('base64url');
+}
+
+function decodeCursor(sort: SortOrder, cursor: string): Cursor {
+  try {
+    const [cursorSort, pinned, key, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (cursorSort === sort && typeof pinned === 'boolean' && (typeof key === 'string' || typeof key === 'number') && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) {
+      return { pinned, key, id };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError([{ field: 'cursor', message: 'is not a position returned by this list and sort order' }]);
+}
+
+export function afterCursor(sort: SortOrder, cursorText: string): SQL {
+  const cursor = decodeCursor(sort, cursorText);
+  const { column, direction } = sortKeys[sort];
+  const key = column === resource.updatedAt || column === resource.createdAt ? sql`${cursor.key}::timestamp` : sql`${cursor.key}`;
+  const id = sql`${cursor.id}::uuid`;
+  if (direction === 'desc') {
+    // All three keys descend: one row comparison, which the list index serves directly.
+    return sql`(${resource.pinned}, ${column}, ${resource.id}) < (${cursor.pinned}, ${key}, ${id})`;
+  }
+  return sql`(${resource.pinned} < ${cursor.pinned} or (${resource.pinned} = ${cursor.pinned} and (${column}, ${resource.id}) > (${key}, ${id})))`;
+}

@@ -1,0 +1,267 @@
+import { z } from 'zod';
+import { ValidationError } from './errors';
+import { resourceTypes, type ResourceType } from './schema';
+
+export const limits = {
+  nameLength: 255,
+  descriptionLength: 10_000,
+  /** Serialized JSON size of a resource's content. */
+  contentBytes: 1024 * 1024,
+  /** Nesting depth of content; far deeper than any real config, shallow enough for every JSON tool. */
+  contentDepth: 64,
+  searchLength: 255,
+  pageSize: 200,
+  maxAccesses: 1_000_000,
+  expiresInHours: 24 * 366 * 10,
+  attachments: 20,
+} as const;
+
+// C0 and C1 control characters (tab and newline included): never wanted in a one-line name.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
+/** Characters as Postgres counts them for varchar(n): code points, not UTF-16 units. */
+const codePoints = (s: string) => [...s].length;
+
+export const nameSchema = z
+  .string({ error: 'must be text' })
+  .transform((s) => s.trim())
+  .refine((s) => s.length > 0, { error: 'must not be empty or blank' })
+  .refine((s) => codePoints(s) <= limits.nameLength, {
+    error: `must be at most ${limits.nameLength} characters after trimming`,
+  })
+  .refine((s) => !controlCharacter.test(s), {
+    error: 'must not contain control characters such as tabs or line breaks',
+  });
+
+export const descriptionSchema = z
+  .string({ error: 'must be text' })
+  .transform((s) => s.trim())
+  .refine((s) => codePoints(s) <= limits.descriptionLength, {
+    error: `must be at most ${limits.descriptionLength} characters`,
+  })
+  .refine((s) => !s.includes('\u0000'), { error: 'must not contain NUL characters' })
+  .transform((s) => (s === '' ? null : s))
+  .nullable();
+
+export const resourceTypeSchema = z.enum(resourceTypes, {
+  error: `must be one of ${resourceTypes.join(', ')}`,
+});
+
+/** Where a saved selection came from; kept so the document reopens in the same language. */
+const sourceSchema = z.looseObject({
+  language: z.string().max(100).optional(),
+  file: z.string().max(4096).optional(),
+  range: z
+    .object({ startLine: z.number().int().min(0), endLine: z.number().int().min(0) })
+    .optional(),
+});
+
+const variableName = z
+  .string()
+  .regex(/^[A-Za-z_][\w.-]{0,63}$/, { error: 'must be a name of letters, digits, _ . - (at most 64)' });
+
+// Loose objects: keys written by the chat app that we do not know survive a round trip.
+export const promptContentSchema = z.looseObject({
+  text: z.string({ error: 'is required text' }),
+  language: z.string().max(100).optional(),
+  variables: z.array(variableName).max(100).optional(),
+  source: sourceSchema.optional(),
+});
+
+export const workflowStepSchema = z.looseObject({
+  name: z.string().max(limits.nameLength).optional(),
+  text: z.string({ error: 'is required text' }),
+});
+
+export const workflowContentSchema = z.looseObject({
+  steps: z
+    .array(workflowStepSchema, { error: 'must be a list of steps' })
+    .min(1, { error: 'must have at least one step' })
+    .max(500, { error: 'must have at most 500 steps' }),
+  source: sourceSchema.optional(),
+});
+
+export const agentConfigContentSchema = z.looseObject({
+  config: z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }),
+  source: sourceSchema.optional(),
+});
+
+export const contentSchemas = {
+  prompt: promptContentSchema,
+  workflow: workflowContentSchema,
+  agent_config: agentConfigContentSchema,
+} as const;
+
+export type PromptContent = z.infer<typeof promptContentSchema>;
+export type WorkflowContent = z.infer<typeof workflowContentSchema>;
+export type WorkflowStep = z.infer<typeof workflowStepSchema>;
+export type AgentConfigContent = z.infer<typeof agentConfigContentSchema>;
+export type ResourceContent = PromptContent | WorkflowContent | AgentConfigContent;
+
+/**
+ * Checks what zod cannot see cheaply: nesting depth (walked without recursion, so a
+ * hostile document cannot overflow the stack), NUL characters (Postgres' jsonb rejects
+ * them) and the serialized size.
+ */
+export function jsonLimitsIssue(value: unknown): string | undefined {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: v, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return 'must not contain NUL (\\u0000) characters';
+    } else if (v !== null && typeof v === 'object') {
+      if (depth >= limits.contentDepth) return `must not be nested deeper than ${limits.contentDepth} levels`;
+      for (const [key, child] of Object.entries(v)) {
+        if (key.includes('\u0000')) return 'must not contain NUL (\\u0000) characters';
+        stack.push({ value: child, depth: depth + 1 });
+      }
+    }
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+  if (bytes > limits.contentBytes) {
+    return `must be at most ${limits.contentBytes / 1024} KiB as JSON (is ${Math.ceil(bytes / 1024)} KiB)`;
+  }
+  return undefined;
+}
+
+/** Validates content for a resource type; issues are reported under `content...`. */
+function refineContent(type: ResourceType, content: unknown, ctx: z.RefinementCtx) {
+  const limitIssue = jsonLimitsIssue(content);
+  if (limitIssue) {
+    ctx.addIssue({ code: 'custom', path: ['content'], message: limitIssue });
+    return;
+  }
+  const result = contentSchemas[type].safeParse(content);
+  if (result.success) return;
+  for (const issue of result.error.issues) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['content', ...issue.path.map(String)],
+      message: contentMessage(type, issue),
+    });
+  }
+}
+
+function contentMessage(type: ResourceType, issue: z.core.$ZodIssue): string {
+  if (issue.path.length === 0) {
+    const shape = { prompt: '{ "text": ... }', workflow: '{ "steps": [...] }', agent_config: '{ "config": {...} }' };
+    return `must be a JSON object of the form ${shape[type]} for a ${type}`;
+  }
+  return issue.message;
+}
+
+export const createResourceInput = z
+  .object({
+    name: nameSchema,
+    description: descriptionSchema.optional(),
+    resourceType: resourceTypeSchema,
+    content: z.unknown(),
+    isPublic: z.boolean().optional(),
+    pinned: z.boolean().optional(),
+    parentResourceId: z.uuid().nullable().optional(),
+  })
+  .superRefine((v, ctx) => refineContent(v.resourceType, v.content, ctx));
+export type CreateResourceInput = z.input<typeof createResourceInput>;
+
+export const updateResourceInput = z
+  .object({
+    name: nameSchema.optional(),
+    description: descriptionSchema.optional(),
+    resourceType: resourceTypeSchema.optional(),
+    content: z.unknown().optional(),
+    isPublic: z.boolean().optional(),
+  })
+  .strict();
+export type UpdateResourceInput = z.input<typeof updateResourceInput>;
+
+/** Content checked against the type it will be stored with (known only after a read in updates). */
+export function validateContent(type: ResourceType, content: unknown): ResourceContent {
+  return parseOrThrow(
+    z.object({ content: z.unknown() }).superRefine((v, ctx) => refineContent(type, v.content, ctx)),
+    { content },
+  ).content as ResourceContent;
+}
+
+export const sortOrders = ['updated', 'created', 'name', 'executions'] as const;
+export type SortOrder = (typeof sortOrders)[number];
+
+export const listOptionsSchema = z
+  .object({
+    search: z
+      .string()
+      .max(limits.searchLength, { error: `must be at most ${limits.searchLength} characters` })
+      .transform((s) => s.trim())
+      .optional(),
+    type: resourceTypeSchema.optional(),
+    sort: z.enum(sortOrders, { error: `must be one of ${sortOrders.join(', ')}` }).default('updated'),
+    limit: z.number().int().min(1).max(limits.pageSize).default(50),
+    /** Opaque position returned by the previous page. */
+    cursor: z.string().max(1000).optional(),
+  })
+  .strict();
+export type ListOptions = z.input<typeof listOptionsSchema>;
+
+export const shareInput = z
+  .object({
+    expiresInHours: z
+      .number({ error: 'must be a number of hours' })
+      .positive({ error: 'must be more than 0 hours' })
+      .max(limits.expiresInHours, { error: 'must be at most 10 years' })
+      .nullable()
+      .optional(),
+    maxAccesses: z
+      .number({ error: 'must be a whole number' })
+      .int({ error: 'must be a whole number' })
+      .min(1, { error: 'must be at least 1' })
+      .max(limits.maxAccesses, { error: `must be at most ${limits.maxAccesses}` })
+      .nullable()
+      .optional(),
+  })
+  .strict();
+export type ShareInput = z.input<typeof shareInput>;
+
+export const attachmentSchema = z.object({
+  type: z.literal('image', { error: 'must be "image"' }),
+  url: z
+    .string()
+    .max(2048)
+    .regex(/^\/uploads\/[\w\-./]+$/, { error: 'must be a path under /uploads/' })
+    .refine((u) => !u.split('/').includes('..'), { error: 'must not contain ".."' }),
+  mimeType: z.enum(['image/png', 'image/jpeg', 'image/gif', 'image/webp'], {
+    error: 'must be image/png, image/jpeg, image/gif or image/webp',
+  }),
+});
+export const attachmentsSchema = z
+  .array(attachmentSchema, { error: 'must be a list of attachments' })
+  .max(limits.attachments, { error: `must have at most ${limits.attachments} attachments` })
+  .nullable();
+export type Attachment = z.infer<typeof attachmentSchema>;
+
+export const uuidSchema = z.uuid({ error: 'must be a UUID' });
+
+/** Parses or throws a ValidationError whose issues name the field and the rule. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(
+    result.error.issues.map((issue) => ({
+      field: issue.path.length ? issue.path.map(String).join('.') : 'input',
+      message: issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message,
+    })),
+  );
+}
+
+/** Reads stored content without trusting it: a row written in an unknown shape must not crash a view. */
+export function readContent(
+  type: string,
+  content: unknown,
+): { ok: true; type: ResourceType; content: ResourceContent } | { ok: false; reason: string } {
+  const parsedType = resourceTypeSchema.safeParse(type);
+  if (!parsedType.success) return { ok: false, reason: `unknown resource type "${type}"` };
+  const result = contentSchemas[parsedType.data].safeParse(content);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    return { ok: false, reason: `${['content', ...(issue?.path ?? []).map(String)].join('.')}: ${issue?.message}` };
+  }
+  return { ok: true, type: parsedType.data, content: result.data };
+}
