@@ -1,0 +1,263 @@
+// Runs extension tests (or opens the workbench for UI checks) in a real VS Code offline:
+// code-server's server + web workbench, driven by headless Debian chromium through playwright-core.
+// Steps and flags follow /work/shared/vscode-test-host.md.
+import { spawn } from 'node:child_process';
+import {
+  appendFileSync, chmodSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { ensureHost } from './install.mjs';
+
+const DEFAULT_TIMEOUT_MS = 180_000;
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+];
+const DEFAULT_SETTINGS = {
+  'telemetry.telemetryLevel': 'off',
+  'workbench.startupEditor': 'none',
+  'security.workspace.trust.enabled': false,
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'workbench.enableExperiments': false,
+};
+
+/** @param {string} msg */
+const log = (msg) => console.log(`[test-host] ${msg}`);
+
+/**
+ * @typedef {object} LaunchOptions
+ * @property {string} extensionPath  absolute or relative folder of the extension's package.json
+ * @property {string} [testsPath]    module exporting run(); omitted = just open the workbench
+ * @property {string} [workspacePath] folder to open; none = empty window
+ * @property {Record<string, unknown>} [settings] extra user settings
+ * @property {Record<string, string>} [env] extra environment for code-server and the extension host
+ * @property {string} [logDir]       where logs go (default: inside the run's temp folder)
+ */
+
+/**
+ * Runs the tests module inside VS Code and returns its exit code (124 on timeout).
+ * @param {LaunchOptions & { timeoutMs?: number }} options
+ * @returns {Promise<number>}
+ */
+export async function runTestsInHost({ timeoutMs = DEFAULT_TIMEOUT_MS, ...options }) {
+  if (!options.testsPath) throw new Error('runTestsInHost: testsPath is required');
+  const started = Date.now();
+  const run = await launch(options);
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  let code = 1;
+  try {
+    const timeout = new Promise((done) => { timer = setTimeout(() => done(124), timeoutMs); });
+    code = /** @type {number} */ (await Promise.race([run.exitCode, timeout]));
+    if (code === 124) log(`timed out after ${timeoutMs / 1000} s`);
+  } catch (err) {
+    log(`run failed: ${/** @type {Error} */ (err).message}`);
+  } finally {
+    clearTimeout(timer);
+    await run.close(code === 0);
+  }
+  log(`exit code ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return code;
+}
+
+/**
+ * Opens the workbench with the extension loaded (no tests), for UI-level checks.
+ * `close()` stops chromium and code-server and deletes the run's temp folders.
+ * @param {Omit<LaunchOptions, 'testsPath'>} options
+ * @returns {Promise<{ page: import('playwright-core').Page, close: () => Promise<void> }>}
+ */
+export async function openWorkbench(options) {
+  const run = await launch({ ...options, testsPath: undefined });
+  try {
+    await run.page.locator('.monaco-workbench .activitybar').waitFor({ timeout: 60_000 });
+  } catch (err) {
+    await run.close(false);
+    throw err;
+  }
+  return { page: run.page, close: () => run.close(true) };
+}
+
+/** @param {LaunchOptions} options */
+async function launch({ extensionPath, testsPath, workspacePath, settings = {}, env = {}, logDir }) {
+  const host = await ensureHost();
+  const root = mkdtempSync(join(tmpdir(), 'agent-resources-host-'));
+  const dir = (/** @type {string} */ name) => join(root, name);
+  const logs = logDir ? resolve(logDir) : dir('logs');
+  const userData = dir('user-data');
+  // The extension may run embedded Postgres as OS user `postgres` inside userData's globalStorage,
+  // so every folder on that path must be traversable (mkdtemp makes 0700).
+  for (const d of [root, userData, join(userData, 'User'), dir('extensions'), dir('xdg-config'),
+    dir('xdg-data'), dir('xdg-cache'), dir('chromium-home'), dir('chromium-profile')]) {
+    mkdirSync(d, { recursive: true });
+    chmodSync(d, 0o755);
+  }
+  mkdirSync(logs, { recursive: true });
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
+  writeFileSync(dir('config.yaml'), 'auth: none\n');
+
+  const port = await freePort();
+  const serverLog = openSync(join(logs, 'code-server.log'), 'a');
+  const server = spawn(host.nodePath, [
+    join(host.codeServerDir, 'out', 'node', 'entry.js'),
+    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--config', dir('config.yaml'),
+    '--user-data-dir', userData, '--extensions-dir', dir('extensions'),
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-getting-started-override', '--disable-proxy', '--ignore-last-opened',
+  ], {
+    detached: true, // own process group: killing it also stops the extension host and its children
+    stdio: ['ignore', serverLog, serverLog],
+    env: {
+      ...process.env,
+      ...env,
+      EXTENSIONS_GALLERY: '{}', // else every run tries to reach a marketplace
+      XDG_CONFIG_HOME: dir('xdg-config'),
+      XDG_DATA_HOME: dir('xdg-data'),
+      XDG_CACHE_HOME: dir('xdg-cache'),
+    },
+  });
+  closeSync(serverLog);
+  const serverExited = new Promise((done) => server.once('exit', (code, signal) => done(signal ?? code)));
+  const killServer = () => { try { process.kill(-(server.pid ?? 0), 'SIGKILL'); } catch { /* already gone */ } };
+  process.once('exit', killServer); // last resort if the caller dies without close()
+
+  /** @type {import('playwright-core').BrowserContext | undefined} */
+  let context;
+  let closed = false;
+  /** @param {boolean} ok deletes the temp folders when true, keeps the logs when false */
+  const close = async (ok) => {
+    if (closed) return;
+    closed = true;
+    await context?.close().catch(() => {});
+    try { process.kill(-(server.pid ?? 0), 'SIGTERM'); } catch { /* already gone */ }
+    await Promise.race([serverExited, sleep(5000)]);
+    killServer(); // whatever ignored SIGTERM (e.g. a postgres child)
+    process.removeListener('exit', killServer);
+    if (existsSync(join(userData, 'logs'))) cpSync(join(userData, 'logs'), join(logs, 'server-logs'), { recursive: true });
+    if (ok) {
+      rmSync(root, { recursive: true, force: true });
+    } else {
+      // Keep only the logs.
+      for (const name of readdirSync(root)) if (join(root, name) !== logs) rmSync(join(root, name), { recursive: true, force: true });
+      log(`logs kept in ${logs}`);
+    }
+  };
+
+  try {
+    await waitForHealth(port, serverExited);
+    context = await chromium.launchPersistentContext(dir('chromium-profile'), {
+      headless: true,
+      executablePath: host.chromiumPath,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 800 },
+      env: {
+        ...process.env,
+        HOME: dir('chromium-home'),
+        XDG_CONFIG_HOME: dir('xdg-config'),
+        XDG_DATA_HOME: dir('xdg-data'),
+        XDG_CACHE_HOME: dir('xdg-cache'),
+      },
+    });
+    const page = context.pages()[0] ?? await context.newPage();
+    const output = join(logs, 'output.log');
+    /** @type {(code: number) => void} */
+    let setExitCode = () => {};
+    const exitCode = new Promise((done, fail) => {
+      setExitCode = done;
+      serverExited.then((how) => fail(new Error(`code-server exited (${how})`)));
+      page.once('crash', () => fail(new Error('the workbench page crashed')));
+    });
+    exitCode.catch(() => {}); // a workbench without tests never reads it
+
+    // Both must exist before the workbench loads: it checks for them once.
+    await page.exposeFunction('codeAutomationLog', (/** @type {string} */ type, /** @type {unknown[]} */ args) => {
+      const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      appendFileSync(output, `${type} ${text}\n`); if (process.env.DEBUG_RAW) appendFileSync("/tmp/raw.log", JSON.stringify([type, args]) + "\n");
+      printHostLine(type, text);
+    });
+    await page.exposeFunction('codeAutomationExit', (/** @type {number} */ code, /** @type {{ relativePath: string, contents: string }[]} */ files) => {
+      for (const f of files ?? []) {
+        const target = join(logs, 'workbench-logs', f.relativePath);
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, f.contents);
+      }
+      setExitCode(code);
+    });
+
+    const remote = (/** @type {string} */ p) => `vscode-remote://127.0.0.1:${port}${resolve(p)}`;
+    /** @type {[string, string][]} */
+    const payload = [['extensionDevelopmentPath', remote(extensionPath)], ['skipWelcome', 'true']];
+    if (testsPath) payload.push(['extensionTestsPath', remote(testsPath)]);
+    const url = new URL(`http://127.0.0.1:${port}/`);
+    if (workspacePath) url.searchParams.set('folder', resolve(workspacePath));
+    url.searchParams.set('payload', JSON.stringify(payload));
+    await page.goto(url.href);
+    return { page, exitCode: /** @type {Promise<number>} */ (exitCode), close };
+  } catch (err) {
+    await close(false);
+    throw err;
+  }
+}
+
+/**
+ * The workbench forwards the extension host's console as log lines; print them as plain output.
+ * @param {string} type @param {string} text
+ */
+function printHostLine(type, text) {
+  const stream = type === 'error' || type === 'warn' ? process.stderr : process.stdout;
+  stream.write(`[host ${type}] ${text}\n`);
+}
+
+/** @param {number} port @param {Promise<unknown>} serverExited */
+async function waitForHealth(port, serverExited) {
+  let exited = false;
+  serverExited.then(() => { exited = true; });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error('code-server exited during startup; see code-server.log');
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
+    } catch { /* not listening yet */ }
+    await sleep(100);
+  }
+  throw new Error('code-server did not answer /healthz within 30 s');
+}
+
+/** @returns {Promise<number>} a TCP port that was free a moment ago */
+function freePort() {
+  return new Promise((done, fail) => {
+    const srv = createServer().once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
+      srv.close(() => done(port));
+    });
+  });
+}
+
+const sleep = (/** @type {number} */ ms) => new Promise((done) => setTimeout(done, ms));
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({
+    options: {
+      extension: { type: 'string' }, tests: { type: 'string' }, workspace: { type: 'string' },
+      timeout: { type: 'string' }, 'log-dir': { type: 'string' },
+    },
+  });
+  if (!values.extension || !values.tests) {
+    console.error('usage: node test/host/run.mjs --extension <dir> --tests <run() module> [--workspace <dir>] [--timeout <ms>] [--log-dir <dir>]');
+    process.exit(2);
+  }
+  runTestsInHost({
+    extensionPath: values.extension,
+    testsPath: values.tests,
+    workspacePath: values.workspace,
+    timeoutMs: values.timeout ? Number(values.timeout) : undefined,
+    logDir: values['log-dir'],
+  }).then((code) => process.exit(code), (err) => { console.error(`[test-host] ${err.message}`); process.exit(1); });
+}
