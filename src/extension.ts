@@ -1,5 +1,40 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { registerCommands } from './commands/registry';
+import { Log } from './common/log';
+import { ResourceFileSystem, resourceScheme } from './editor/resourceFileSystem';
+import { SharedPreviews, sharedScheme } from './editor/sharedPreviews';
+import { LibraryModel } from './model/libraryModel';
+import { TeamSecrets } from './storage/secrets';
+import { StorageService } from './storage/storageService';
+import { LibraryView } from './views/libraryView';
+import { StorageStatusBar } from './views/statusBar';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+let storage: StorageService | undefined;
 
-export function deactivate(): void {}
+/** Builds the parts and wires them; nothing here waits for the database (it starts on first need). */
+export function activate(context: vscode.ExtensionContext): void {
+  const log = new Log();
+  const secrets = new TeamSecrets(context.secrets);
+  storage = new StorageService({ globalStorageDir: context.globalStorageUri.fsPath, extensionPath: context.extensionPath }, secrets, log);
+  const model = new LibraryModel(storage);
+  const view = new LibraryView(model, storage);
+  const files = new ResourceFileSystem(storage, () => model.invalidate());
+  const previews = new SharedPreviews();
+  context.subscriptions.push(
+    log,
+    storage,
+    model,
+    view,
+    files,
+    new StorageStatusBar(storage),
+    vscode.workspace.registerFileSystemProvider(resourceScheme, files, { isCaseSensitive: true }),
+    vscode.workspace.registerTextDocumentContentProvider(sharedScheme, previews),
+    ...registerCommands({ extension: context, storage, model, view, files, previews, secrets, log }),
+  );
+}
+
+/** Closes the pool and releases the local server (the last window to go stops it). */
+export async function deactivate(): Promise<void> {
+  await storage?.shutdown();
+  storage = undefined;
+}

@@ -5,11 +5,19 @@ import type { SortOrder } from './validation';
 
 /** Each sort order: its key column and direction; pinned rows always come first. */
 const sortKeys = {
-  updated: { column: resource.updatedAt, field: 'updatedAt', direction: 'desc' },
-  created: { column: resource.createdAt, field: 'createdAt', direction: 'desc' },
-  name: { column: resource.name, field: 'name', direction: 'asc' },
-  executions: { column: resource.executionCount, field: 'executionCount', direction: 'desc' },
+  updated: { column: resource.updatedAt, field: 'updatedAt', direction: 'desc', kind: 'timestamp' },
+  created: { column: resource.createdAt, field: 'createdAt', direction: 'desc', kind: 'timestamp' },
+  name: { column: resource.name, field: 'name', direction: 'asc', kind: 'text' },
+  executions: { column: resource.executionCount, field: 'executionCount', direction: 'desc', kind: 'integer' },
 } as const;
+
+/** A key of the right kind for the sort order, so a tampered cursor never reaches Postgres as a bad cast. */
+const validKey = {
+  timestamp: (k: unknown) => typeof k === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(k) && !Number.isNaN(Date.parse(k)),
+  text: (k: unknown) => typeof k === 'string',
+  integer: (k: unknown) => Number.isSafeInteger(k) && (k as number) >= -2147483648 && (k as number) <= 2147483647,
+};
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type CursorKey = string | number;
 interface Cursor {
@@ -34,8 +42,8 @@ export function encodeCursor(sort: SortOrder, row: { pinned: boolean; id: string
 function decodeCursor(sort: SortOrder, cursor: string): Cursor {
   try {
     const [cursorSort, pinned, key, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (cursorSort === sort && typeof pinned === 'boolean' && (typeof key === 'string' || typeof key === 'number') && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) {
-      return { pinned, key, id };
+    if (cursorSort === sort && typeof pinned === 'boolean' && validKey[sortKeys[sort].kind](key) && typeof id === 'string' && uuidPattern.test(id)) {
+      return { pinned, key: key as CursorKey, id };
     }
   } catch {
     // fall through to the error below

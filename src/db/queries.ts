@@ -3,7 +3,7 @@ import { and, eq, getTableColumns, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './client';
 import { ConflictError, NotFoundError } from './errors';
 import { afterCursor, encodeCursor, orderBy } from './paging';
-import { resource, resourceShare, type Resource, type ResourceType } from './schema';
+import { resource, type Resource, type ResourceType } from './schema';
 import { activeShareFor } from './shares';
 import {
   createResourceInput,
@@ -32,7 +32,9 @@ export interface ResourcePage {
 }
 
 const { content: _content, ...listColumns } = getTableColumns(resource);
-const shareCount = sql<number>`(select count(*) from ${resourceShare} where ${resourceShare.resourceId} = ${resource.id})`.mapWith(Number);
+// Written out in full: in a select list drizzle drops the table names, and a bare "id"
+// inside this subquery would be the share's own id (the count was always 0).
+const shareCount = sql<number>`(select count(*) from resource_share s where s.resource_id = "resource"."id")`.mapWith(Number);
 
 /** `%`, `_` and `\` in the user's term match themselves. */
 export function likePattern(term: string): string {
@@ -42,6 +44,11 @@ export function likePattern(term: string): string {
 export async function createResource(db: Database, userId: string, input: CreateResourceInput): Promise<Resource> {
   uuidOrThrow(userId, 'userId');
   const values = parseOrThrow(createResourceInput, input);
+  // Lineage may only point at a resource the user can read: another user's private id would
+  // otherwise be probed (a foreign key error or not) and linked to.
+  if (values.parentResourceId && !(await getResourceById(db, userId, values.parentResourceId))) {
+    throw new NotFoundError('resource');
+  }
   const [row] = await db
     .insert(resource)
     .values({ ...values, content: values.content as object, userId })
@@ -108,6 +115,9 @@ export async function updateResource(
   uuidOrThrow(userId, 'userId');
   uuidOrThrow(id, 'id');
   const values = parseOrThrow(updateResourceInput, patch);
+  if (options.expectedUpdatedAt !== undefined) {
+    parseOrThrow(z.object({ expectedUpdatedAt: z.date({ error: 'must be a valid date (the updatedAt last loaded)' }) }), options);
+  }
   const conditions: SQL[] = [eq(resource.id, id), eq(resource.userId, userId)];
   if (options.expectedUpdatedAt) {
     // Truncated so that a team table with microsecond timestamps still compares equal.
@@ -158,7 +168,7 @@ export interface ForkOptions {
 export async function forkResource(db: Database, userId: string, id: string, options: ForkOptions = {}): Promise<Resource> {
   uuidOrThrow(userId, 'userId');
   uuidOrThrow(id, 'id');
-  const name = options.name === undefined ? undefined : parseOrThrow(nameSchema, options.name);
+  const name = options.name === undefined ? undefined : parseOrThrow(z.object({ name: nameSchema }), { name: options.name }).name;
   const readable = [eq(resource.userId, userId), eq(resource.isPublic, true)];
   if (options.viaShareToken) readable.push(activeShareFor(options.viaShareToken));
   return db.transaction(async (tx) => {

@@ -155,7 +155,7 @@ export const createResourceInput = z
     name: nameSchema,
     description: descriptionSchema.optional(),
     resourceType: resourceTypeSchema,
-    content: z.unknown(),
+    content: z.unknown().refine((c) => c !== undefined, { error: 'is required' }),
     isPublic: z.boolean().optional(),
     pinned: z.boolean().optional(),
     parentResourceId: z.uuid().nullable().optional(),

@@ -21,7 +21,7 @@ export async function withFileLock<T>(lockDir: string, work: () => Promise<T>, {
         rmSync(lockDir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${lockDir}: another process holds it.`);
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${lockDir}: another process holds it.`, { cause: err });
       await sleep(25 + Math.random() * 25);
     }
   }

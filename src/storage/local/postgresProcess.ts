@@ -87,7 +87,7 @@ export function initialiseCluster(binDir: string, dataDir: string, password: str
     );
   } catch (err) {
     const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim();
-    throw new Error(`initdb failed: ${stderr.split('\n').slice(-2).join(' ') || (err as Error).message}`);
+    throw new Error(`initdb failed: ${stderr.split('\n').slice(-2).join(' ') || (err as Error).message}`, { cause: err });
   } finally {
     rmSync(passwordFile, { force: true });
   }

@@ -1,0 +1,40 @@
+import * as vscode from 'vscode';
+import { exportLibrary as exportQuery, importLibrary as importQuery, type ImportReport } from '../db/transfer';
+import type { CommandContext } from './context';
+
+async function exportLibrary(ctx: CommandContext, args?: { uri?: vscode.Uri | string }): Promise<{ exported: number } | undefined> {
+  const uri = toUri(args?.uri) ?? (await vscode.window.showSaveDialog({ title: 'Export Library', filters: { JSON: ['json'] }, defaultUri: vscode.Uri.file('agent-resources.json') }));
+  if (!uri) return undefined;
+  const data = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Exporting the library…' }, () => ctx.storage.run((s) => exportQuery(s.db, s.userId)));
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`));
+  if (!args?.uri) void vscode.window.showInformationMessage(`Exported ${data.resources.length} resources to ${uri.fsPath}.`);
+  return { exported: data.resources.length };
+}
+
+async function importLibrary(ctx: CommandContext, args?: { uri?: vscode.Uri | string }): Promise<ImportReport | undefined> {
+  const uri = toUri(args?.uri) ?? (await vscode.window.showOpenDialog({ title: 'Import Library', filters: { JSON: ['json'] }, canSelectMany: false }))?.[0];
+  if (!uri) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
+  } catch (err) {
+    throw new Error(`Could not read ${uri.fsPath} as JSON (${(err as Error).message}). Choose a file written by Export Library.`);
+  }
+  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Importing…' }, () => ctx.storage.run((s) => importQuery(s.db, s.userId, data)));
+  ctx.model.invalidate();
+  const summary = `Imported ${report.imported} resources${report.unchanged ? `, ${report.unchanged} already in your library` : ''}${report.skipped.length ? `, skipped ${report.skipped.length} invalid` : ''}.`;
+  if (report.skipped.length) {
+    for (const s of report.skipped) ctx.log.warn(`Import skipped entry ${s.index + 1} (“${s.name}”): ${s.reason}`);
+    void vscode.window.showWarningMessage(`${summary} The log says why each was skipped.`, 'Show Log').then((c) => c && ctx.log.show());
+  } else {
+    void vscode.window.showInformationMessage(summary);
+  }
+  return report;
+}
+
+function toUri(value: vscode.Uri | string | undefined): vscode.Uri | undefined {
+  if (!value) return undefined;
+  return typeof value === 'string' ? (value.includes('://') ? vscode.Uri.parse(value) : vscode.Uri.file(value)) : value;
+}
+
+export const ioCommands = { exportLibrary, importLibrary };

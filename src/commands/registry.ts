@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import { userMessage, UserFacingError } from '../common/userError';
+import type { CommandContext } from './context';
+import { ioCommands } from './io';
+import { resourceCommands } from './resources';
+import { saveCommands } from './save';
+import { shareCommands } from './shares';
+import { storageCommands } from './storage';
+import { viewCommands } from './view';
+
+export type CommandHandler = (ctx: CommandContext, ...args: never[]) => unknown;
+
+/** Every command the extension registers; a test checks this table against package.json. */
+export const commandTable = {
+  ...saveCommands,
+  ...resourceCommands,
+  ...shareCommands,
+  ...viewCommands,
+  ...storageCommands,
+  ...ioCommands,
+} satisfies Record<string, CommandHandler>;
+
+export type CommandId = `agentResources.${keyof typeof commandTable}`;
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  return Object.entries(commandTable).map(([name, handler]) =>
+    vscode.commands.registerCommand(`agentResources.${name}`, (...args: unknown[]) => runCommand(ctx, name, handler as (ctx: CommandContext, ...a: unknown[]) => unknown, args)),
+  );
+}
+
+/**
+ * A failed command tells the user what happened and what to do, with actions where they
+ * help, and resolves to undefined: no "command failed" dialog, no unhandled rejection.
+ */
+async function runCommand(ctx: CommandContext, name: string, handler: (ctx: CommandContext, ...a: unknown[]) => unknown, args: unknown[]): Promise<unknown> {
+  try {
+    return await handler(ctx, ...args);
+  } catch (err) {
+    const message = userMessage(err);
+    ctx.log.error(`${name} failed: ${message}`);
+    const problem = err instanceof UserFacingError ? err.problem : undefined;
+    const actions = problem ? ['Retry', ...(ctx.storage.state.mode === 'team' ? ['Use Local Library'] : []), 'Configure', 'Show Log'] : [];
+    void vscode.window.showErrorMessage(ctx.log.clean(message), ...actions).then((choice) => {
+      if (choice === 'Retry') void vscode.commands.executeCommand('agentResources.retry');
+      if (choice === 'Use Local Library') void vscode.commands.executeCommand('agentResources.useLocalLibrary');
+      if (choice === 'Configure') void vscode.commands.executeCommand('agentResources.connect');
+      if (choice === 'Show Log') ctx.log.show();
+    });
+    return undefined;
+  }
+}

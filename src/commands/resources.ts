@@ -1,0 +1,208 @@
+import * as vscode from 'vscode';
+import { deleteResource, forkName, forkResource, getResourceById, recordExecution, setPinned, updateResource } from '../db/queries';
+import type { Resource } from '../db/schema';
+import { readContent } from '../db/validation';
+import { documentText, fillVariables, promptVariables } from '../editor/documentFormat';
+import { resourceIdOf, resourceScheme, resourceUri } from '../editor/resourceFileSystem';
+import { typeNames } from '../views/presentation';
+import { isProgrammatic, optionsFrom, resourceIdFrom, type ResourceArgument } from './arguments';
+import type { CommandContext } from './context';
+import { validateName } from './save';
+
+async function readable(ctx: CommandContext, id: string): Promise<Resource> {
+  // A resource opened from a share token is readable through that token only.
+  const resource = ctx.previews.resource(id) ?? (await ctx.storage.run((s) => getResourceById(s.db, s.userId, id)));
+  if (!resource) throw new Error('Resource not found. It may have been deleted, or it is not yours. Refresh the library.');
+  return resource;
+}
+
+async function open(ctx: CommandContext, arg?: ResourceArgument): Promise<vscode.Uri | undefined> {
+  const id = await resourceIdFrom(ctx, arg, 'Open which resource?');
+  if (!id) return undefined;
+  const uri = resourceUri(await readable(ctx, id));
+  await vscode.window.showTextDocument(uri, { preview: false });
+  return uri;
+}
+
+interface UseOptions {
+  variables?: Record<string, string>;
+  target?: 'insert' | 'clipboard';
+  /** For a workflow: the 0-based step to use; all steps when omitted. */
+  step?: number;
+}
+
+/** Inserts or copies a resource's text (a prompt with its {{variables}} filled) and counts the use. */
+async function use(ctx: CommandContext, arg?: ResourceArgument, options: UseOptions = {}): Promise<string | undefined> {
+  const programmatic = isProgrammatic(arg);
+  const id = await resourceIdFrom(ctx, arg, 'Use which resource?');
+  if (!id) return undefined;
+  const resource = await readable(ctx, id);
+  const read = readContent(resource.resourceType, resource.content);
+  let text: string | undefined;
+  if (read.ok && read.type === 'prompt') {
+    text = await fillPrompt((read.content as { text: string }).text, options.variables ?? {}, programmatic);
+  } else if (read.ok && read.type === 'workflow') {
+    const steps = (read.content as { steps: { name?: string; text: string }[] }).steps;
+    if (options.step !== undefined) text = steps[options.step]?.text;
+    else if (programmatic) text = steps.map((s) => s.text).join('\n\n');
+    else return useWorkflowSteps(ctx, resource, steps);
+    if (text === undefined) throw new Error(`The workflow has ${steps.length} steps: step ${options.step} does not exist.`);
+  } else if (read.ok) {
+    text = `${JSON.stringify((read.content as { config: unknown }).config, null, 2)}\n`;
+  } else {
+    text = documentText(resource.resourceType, resource.content);
+  }
+  if (text === undefined) return undefined;
+  const target = options.target ?? (programmatic ? 'insert' : await pickTarget());
+  if (!target) return undefined;
+  await deliver(text, target);
+  await countUse(ctx, resource);
+  return text;
+}
+
+async function fillPrompt(text: string, given: Record<string, string>, programmatic: boolean): Promise<string | undefined> {
+  const values: Record<string, string> = { ...given };
+  for (const name of promptVariables(text)) {
+    if (values[name] !== undefined || programmatic) continue;
+    const value = await vscode.window.showInputBox({ title: 'Fill in the prompt', prompt: `Value for {{${name}}}`, ignoreFocusOut: true });
+    if (value === undefined) return undefined;
+    values[name] = value;
+  }
+  return fillVariables(text, values);
+}
+
+async function pickTarget(): Promise<'insert' | 'clipboard' | undefined> {
+  const picks = [
+    { label: '$(insert) Insert at Cursor', target: 'insert' as const },
+    { label: '$(copy) Copy to Clipboard', target: 'clipboard' as const },
+  ];
+  if (!vscode.window.activeTextEditor) return 'clipboard';
+  return (await vscode.window.showQuickPick(picks, { placeHolder: 'Use it how?' }))?.target;
+}
+
+async function deliver(text: string, target: 'insert' | 'clipboard'): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (target === 'insert' && editor && editor.document.uri.scheme !== resourceScheme) {
+    await editor.edit((edit) => editor.selections.forEach((s) => edit.replace(s, text)));
+    return;
+  }
+  await vscode.env.clipboard.writeText(text);
+  if (target === 'insert') void vscode.window.showInformationMessage('No editor to insert into: copied to the clipboard instead.');
+}
+
+/** The steps in a quick pick that stays open: insert or copy them one by one. */
+async function useWorkflowSteps(ctx: CommandContext, resource: Resource, steps: { name?: string; text: string }[]): Promise<string | undefined> {
+  const insert = { iconPath: new vscode.ThemeIcon('insert'), tooltip: 'Insert at cursor' };
+  const copy = { iconPath: new vscode.ThemeIcon('copy'), tooltip: 'Copy' };
+  const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { text: string }>();
+  pick.title = `${resource.name}: ${steps.length} steps`;
+  pick.placeholder = 'Enter inserts a step; the buttons insert or copy it. Escape when done.';
+  pick.ignoreFocusOut = true;
+  pick.items = steps.map((s, i) => ({ label: `${i + 1}. ${s.name ?? s.text.split('\n')[0]}`, detail: s.text, text: s.text, buttons: [insert, copy] }));
+  let used: string | undefined;
+  const done = new Promise<void>((resolve) => pick.onDidHide(() => resolve()));
+  pick.onDidTriggerItemButton(async (e) => {
+    used = e.item.text;
+    await deliver(e.item.text, e.button === copy ? 'clipboard' : 'insert');
+  });
+  pick.onDidAccept(async () => {
+    const item = pick.selectedItems[0];
+    if (item) {
+      used = item.text;
+      await deliver(item.text, 'insert');
+    }
+  });
+  pick.show();
+  await done;
+  pick.dispose();
+  if (used !== undefined) await countUse(ctx, resource);
+  return used;
+}
+
+async function countUse(ctx: CommandContext, resource: Resource): Promise<void> {
+  const session = await ctx.storage.session();
+  // Only the owner's counters change; using a public resource of someone else counts nowhere.
+  if (resource.userId !== session.userId) return;
+  await ctx.storage.run((s) => recordExecution(s.db, s.userId, resource.id));
+  ctx.model.invalidate();
+}
+
+async function fork(ctx: CommandContext, arg?: ResourceArgument, options: { name?: string; viaShareToken?: string } = {}): Promise<Resource | undefined> {
+  const programmatic = isProgrammatic(arg);
+  const id = await resourceIdFrom(ctx, arg, 'Fork which resource?');
+  if (!id) return undefined;
+  const viaShareToken = options.viaShareToken ?? ctx.previews.tokenFor(id);
+  let name = options.name;
+  if (name === undefined && !programmatic) {
+    const source = viaShareToken ? ctx.previews.resource(id) : await readable(ctx, id);
+    name = await vscode.window.showInputBox({ title: 'Fork', prompt: 'Name of your copy', value: forkName(source?.name ?? ''), validateInput: validateName });
+    if (name === undefined) return undefined;
+  }
+  const forked = await ctx.storage.run((s) => forkResource(s.db, s.userId, id, { name, viaShareToken }));
+  ctx.model.invalidate();
+  void ctx.view.reveal(forked.id);
+  if (!programmatic) void vscode.window.showInformationMessage(`Forked into your library as “${forked.name}”.`);
+  return forked;
+}
+
+async function rename(ctx: CommandContext, arg?: ResourceArgument, options: { name?: string } = {}): Promise<void> {
+  const id = await resourceIdFrom(ctx, arg, 'Rename which resource?');
+  if (!id) return;
+  let name = options.name ?? optionsFrom<{ name: string }>(arg).name;
+  if (name === undefined) {
+    const current = await readable(ctx, id);
+    name = await vscode.window.showInputBox({ title: 'Rename', prompt: 'New name', value: current.name, validateInput: validateName });
+    if (name === undefined) return;
+  }
+  await ctx.storage.run((s) => updateResource(s.db, s.userId, id, { name }));
+  ctx.model.invalidate();
+}
+
+async function remove(ctx: CommandContext, arg?: ResourceArgument): Promise<void> {
+  const id = await resourceIdFrom(ctx, arg, 'Delete which resource?');
+  if (!id) return;
+  if (!isProgrammatic(arg)) {
+    const resource = await readable(ctx, id);
+    const choice = await vscode.window.showWarningMessage(
+      `Delete “${resource.name}”?`,
+      { modal: true, detail: `This ${typeNames[resource.resourceType as keyof typeof typeNames]} and its share tokens are deleted for good. Forks of it keep their content.` },
+      'Delete',
+    );
+    if (choice !== 'Delete') return;
+  }
+  await ctx.storage.run((s) => deleteResource(s.db, s.userId, id));
+  // Its open documents would only fail to save now.
+  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === resourceScheme && resourceIdOf(t.input.uri) === id);
+  if (tabs.length) await vscode.window.tabGroups.close(tabs);
+  ctx.model.invalidate();
+}
+
+const pinning = (pinned: boolean) => async (ctx: CommandContext, arg?: ResourceArgument) => {
+  const id = await resourceIdFrom(ctx, arg, pinned ? 'Pin which resource?' : 'Unpin which resource?');
+  if (!id) return;
+  await ctx.storage.run((s) => setPinned(s.db, s.userId, id, pinned));
+  ctx.model.invalidate();
+};
+
+async function togglePublic(ctx: CommandContext, arg?: ResourceArgument): Promise<boolean | undefined> {
+  const id = await resourceIdFrom(ctx, arg, 'Make which resource public or private?');
+  if (!id) return undefined;
+  const current = await readable(ctx, id);
+  const updated = await ctx.storage.run((s) => updateResource(s.db, s.userId, id, { isPublic: !current.isPublic }));
+  ctx.model.invalidate();
+  if (!isProgrammatic(arg)) {
+    void vscode.window.showInformationMessage(updated.isPublic ? `“${updated.name}” is now public: every user of this database can read and fork it.` : `“${updated.name}” is now private.`);
+  }
+  return updated.isPublic;
+}
+
+export const resourceCommands = {
+  open,
+  use,
+  fork,
+  rename,
+  delete: remove,
+  pin: pinning(true),
+  unpin: pinning(false),
+  togglePublic,
+};

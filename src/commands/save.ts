@@ -1,0 +1,79 @@
+import { relative } from 'node:path';
+import * as vscode from 'vscode';
+import { createResource } from '../db/queries';
+import { resourceTypes, type Resource, type ResourceType } from '../db/schema';
+import { nameSchema } from '../db/validation';
+import { contentFromSelection, suggestedName } from '../editor/selectionContent';
+import { typeNames } from '../views/presentation';
+import type { CommandContext } from './context';
+
+interface SaveArgs {
+  type?: ResourceType;
+  name?: string;
+  description?: string;
+}
+
+const typePicks: (vscode.QuickPickItem & { type: ResourceType })[] = [
+  { type: 'prompt', label: '$(comment-discussion) Prompt', detail: 'Text to insert or copy; {{variables}} are asked for when used.' },
+  { type: 'workflow', label: '$(list-ordered) Workflow', detail: 'Steps, one per list item or paragraph (or JSON { "steps": [...] }).' },
+  { type: 'agent_config', label: '$(settings-gear) Agent Config', detail: 'A JSON object.' },
+];
+
+/** Live validation with the data layer's own rule, so the input box and the database agree. */
+export function validateName(value: string): string | undefined {
+  const result = nameSchema.safeParse(value);
+  return result.success ? undefined : `The name ${result.error.issues[0]?.message}.`;
+}
+
+async function saveSelection(ctx: CommandContext, args: SaveArgs = {}): Promise<Resource | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.selections.every((s) => s.isEmpty)) {
+    throw new Error('Select the text to save in an editor first, then run Save as Resource.');
+  }
+  const type = args.type ?? (await vscode.window.showQuickPick(typePicks, { placeHolder: 'Save the selection as…' }))?.type;
+  if (!type) return undefined;
+  if (!resourceTypes.includes(type)) throw new Error(`The type must be one of ${resourceTypes.join(', ')}.`);
+  const { document } = editor;
+  const text = editor.selections.filter((s) => !s.isEmpty).map((s) => document.getText(s)).join('\n');
+  const selection = editor.selection;
+  const workspaceFolder = vscode.workspace.getWorkspaceFolder(document.uri);
+  // Checked before asking for a name: an invalid agent config is reported while the selection is still in view.
+  const content = contentFromSelection(type, text, {
+    language: document.languageId,
+    file: document.uri.scheme === 'file' ? (workspaceFolder ? relative(workspaceFolder.uri.fsPath, document.uri.fsPath) : document.uri.fsPath) : undefined,
+    range: { startLine: selection.start.line, endLine: selection.end.line },
+  });
+  const name =
+    args.name ??
+    (await vscode.window.showInputBox({
+      title: `Save as ${typeNames[type]}`,
+      prompt: 'Name of the resource',
+      value: suggestedName(text),
+      validateInput: validateName,
+    }));
+  if (name === undefined) return undefined;
+  const description =
+    args.name !== undefined
+      ? args.description
+      : await vscode.window.showInputBox({ title: `Save as ${typeNames[type]}`, prompt: 'Description (optional)', placeHolder: 'What it is for' });
+  if (description === undefined && args.name === undefined) return undefined;
+  const resource = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Saving resource…' }, () =>
+    ctx.storage.run((s) => createResource(s.db, s.userId, { name, description: description || null, resourceType: type, content })),
+  );
+  ctx.model.invalidate();
+  void ctx.view.reveal(resource.id);
+  void vscode.window.showInformationMessage(`Saved “${resource.name}” as a ${typeNames[type]}.`, 'Open', 'Share').then((choice) => {
+    if (choice === 'Open') void vscode.commands.executeCommand('agentResources.open', resource.id);
+    if (choice === 'Share') void vscode.commands.executeCommand('agentResources.share', resource.id);
+  });
+  return resource;
+}
+
+const saveAs = (type: ResourceType) => (ctx: CommandContext, args: Omit<SaveArgs, 'type'> = {}) => saveSelection(ctx, { ...args, type });
+
+export const saveCommands = {
+  saveSelection,
+  saveSelectionAsPrompt: saveAs('prompt'),
+  saveSelectionAsWorkflow: saveAs('workflow'),
+  saveSelectionAsAgentConfig: saveAs('agent_config'),
+};

@@ -1,0 +1,140 @@
+import * as vscode from 'vscode';
+import { createShare, getShareById, redeemShare, revokeShare as revokeShareQuery, listShares } from '../db/queries';
+import type { Resource, ResourceShare } from '../db/schema';
+import { shareTokenPattern } from '../db/tokens';
+import type { ShareInput } from '../db/validation';
+import { maskToken, shareStatus, typeNames } from '../views/presentation';
+import { isProgrammatic, resourceIdFrom, shareIdFrom, type ResourceArgument } from './arguments';
+import type { CommandContext } from './context';
+
+/** The token, or `<shareBaseUrl>/<token>` when a base URL is configured. */
+export function shareText(token: string): string {
+  const base = vscode.workspace.getConfiguration('agentResources').get<string>('shareBaseUrl')?.trim();
+  return base ? `${base.replace(/\/+$/, '')}/${token}` : token;
+}
+
+/** The token in what the user pasted: a bare token or a link ending in one. */
+export function tokenFromInput(text: string): string | undefined {
+  const candidate = text.trim().replace(/[?#].*$/, '').replace(/\/+$/, '').split('/').pop() ?? '';
+  return shareTokenPattern.test(candidate) ? candidate : undefined;
+}
+
+async function share(ctx: CommandContext, arg?: ResourceArgument, options?: ShareInput): Promise<ResourceShare | undefined> {
+  const programmatic = isProgrammatic(arg);
+  const id = await resourceIdFrom(ctx, arg, 'Share which resource?');
+  if (!id) return undefined;
+  const input = options ?? (programmatic ? {} : await askShareOptions());
+  if (!input) return undefined;
+  const created = await ctx.storage.run((s) => createShare(s.db, s.userId, id, input));
+  const text = shareText(created.shareToken);
+  await vscode.env.clipboard.writeText(text);
+  ctx.model.invalidate();
+  void vscode.window.showInformationMessage(`Share ${text === created.shareToken ? 'token' : 'link'} copied to the clipboard (${shareStatus(created)}).`);
+  return created;
+}
+
+async function askShareOptions(): Promise<ShareInput | undefined> {
+  const expiry = await vscode.window.showQuickPick(
+    [
+      { label: 'Never expires', hours: null },
+      { label: '1 day', hours: 24 },
+      { label: '7 days', hours: 24 * 7 },
+      { label: '30 days', hours: 24 * 30 },
+      { label: 'Custom…', hours: -1 },
+    ],
+    { title: 'Share: expiry', placeHolder: 'How long may the token be used?' },
+  );
+  if (!expiry) return undefined;
+  let expiresInHours = expiry.hours;
+  if (expiresInHours === -1) {
+    const value = await vscode.window.showInputBox({ title: 'Share: expiry', prompt: 'Hours until the token expires', validateInput: (v) => (Number(v) > 0 && Number(v) <= 87_840 ? undefined : 'Enter a number of hours from 1 to 87840 (10 years).') });
+    if (value === undefined) return undefined;
+    expiresInHours = Number(value);
+  }
+  const uses = await vscode.window.showQuickPick(
+    [
+      { label: 'Unlimited uses', max: null },
+      { label: '1 use', max: 1 },
+      { label: '10 uses', max: 10 },
+      { label: 'Custom…', max: -1 },
+    ],
+    { title: 'Share: uses', placeHolder: 'How many times may it be opened?' },
+  );
+  if (!uses) return undefined;
+  let maxAccesses = uses.max;
+  if (maxAccesses === -1) {
+    const value = await vscode.window.showInputBox({ title: 'Share: uses', prompt: 'Number of uses', validateInput: (v) => (Number.isInteger(Number(v)) && Number(v) >= 1 && Number(v) <= 1_000_000 ? undefined : 'Enter a whole number from 1 to 1000000.') });
+    if (value === undefined) return undefined;
+    maxAccesses = Number(value);
+  }
+  return { expiresInHours, maxAccesses };
+}
+
+async function shareFrom(ctx: CommandContext, arg: unknown): Promise<ResourceShare | undefined> {
+  let shareId = shareIdFrom(arg);
+  if (!shareId) {
+    const resourceId = await resourceIdFrom(ctx, undefined, 'Which resource’s share?');
+    if (!resourceId) return undefined;
+    const shares = await ctx.storage.run((s) => listShares(s.db, s.userId, resourceId));
+    if (shares.length === 0) throw new Error('This resource has no shares yet: run Share Resource to create one.');
+    shareId = (await vscode.window.showQuickPick(shares.map((s) => ({ label: maskToken(s.shareToken), description: shareStatus(s), id: s.id })), { placeHolder: 'Which share?' }))?.id;
+    if (!shareId) return undefined;
+  }
+  const found = await ctx.storage.run((s) => getShareById(s.db, s.userId, shareId));
+  if (!found) throw new Error('Share not found: it may have been revoked. Refresh the library.');
+  return found;
+}
+
+async function copyShareToken(ctx: CommandContext, arg?: unknown): Promise<string | undefined> {
+  const found = await shareFrom(ctx, arg);
+  if (!found) return undefined;
+  const text = shareText(found.shareToken);
+  await vscode.env.clipboard.writeText(text);
+  void vscode.window.showInformationMessage(`Share ${text === found.shareToken ? 'token' : 'link'} copied to the clipboard.`);
+  return text;
+}
+
+async function revokeShare(ctx: CommandContext, arg?: unknown): Promise<void> {
+  const found = await shareFrom(ctx, arg);
+  if (!found) return;
+  if (!isProgrammatic(arg)) {
+    const choice = await vscode.window.showWarningMessage(`Revoke share ${maskToken(found.shareToken)}?`, { modal: true, detail: 'The token stops working at once for everyone who has it.' }, 'Revoke');
+    if (choice !== 'Revoke') return;
+  }
+  await ctx.storage.run((s) => revokeShareQuery(s.db, s.userId, found.id));
+  ctx.model.invalidate();
+}
+
+const redeemMessages = {
+  unknown: 'No share has this token: it may have been revoked, or mistyped. Ask for a new one.',
+  expired: 'This share token has expired. Ask its owner for a new one.',
+  exhausted: 'This share token has been used as many times as its owner allowed. Ask for a new one.',
+};
+
+/** Opens what someone shared: a read-only preview, with Fork and Use. */
+async function openShared(ctx: CommandContext, arg?: string): Promise<Resource | undefined> {
+  const input =
+    typeof arg === 'string'
+      ? arg
+      : await vscode.window.showInputBox({
+          title: 'Open Shared Resource',
+          prompt: 'Paste the share token or link you were sent',
+          ignoreFocusOut: true,
+          validateInput: (v) => (v.trim() === '' || tokenFromInput(v) ? undefined : 'A share token is 32 letters and digits (or a link ending in one).'),
+        });
+  if (input === undefined || input.trim() === '') return undefined;
+  const token = tokenFromInput(input);
+  if (!token) throw new Error('That is not a share token: a token is 32 letters and digits, or a link that ends in one.');
+  const result = await ctx.storage.run((s) => redeemShare(s.db, s.userId, token));
+  if (!result.ok) throw new Error(redeemMessages[result.reason]);
+  const uri = ctx.previews.add(token, result.resource);
+  await vscode.window.showTextDocument(uri, { preview: true });
+  const { resource } = result;
+  void vscode.window.showInformationMessage(`Shared ${typeNames[resource.resourceType as keyof typeof typeNames]} “${resource.name}” (read-only preview).`, 'Fork to My Library', 'Use').then((choice) => {
+    if (choice === 'Fork to My Library') void vscode.commands.executeCommand('agentResources.fork', resource.id, { viaShareToken: token });
+    if (choice === 'Use') void vscode.commands.executeCommand('agentResources.use', resource.id);
+  });
+  return resource;
+}
+
+export const shareCommands = { share, copyShareToken, revokeShare, openShared };

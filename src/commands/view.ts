@@ -1,0 +1,68 @@
+import * as vscode from 'vscode';
+import { resourceTypes, type ResourceType } from '../db/schema';
+import { limits, sortOrders, type SortOrder } from '../db/validation';
+import type { ListKey } from '../model/libraryModel';
+import { typeLabels } from '../views/presentation';
+import type { CommandContext } from './context';
+
+async function search(ctx: CommandContext, args?: { text?: string }): Promise<void> {
+  const text =
+    args?.text ??
+    (await vscode.window.showInputBox({
+      title: 'Search Resources',
+      prompt: 'Matches names and descriptions, ignoring case; % and _ are ordinary characters',
+      value: ctx.model.filter.search,
+      validateInput: (v) => (v.length > limits.searchLength ? `Search at most ${limits.searchLength} characters.` : undefined),
+    }));
+  if (text === undefined) return;
+  ctx.model.setFilter({ search: text.trim() });
+}
+
+function clearSearch(ctx: CommandContext): void {
+  ctx.model.setFilter({ search: '', type: undefined, scope: 'mine' });
+}
+
+async function filterByType(ctx: CommandContext, args?: { type?: ResourceType | 'all' }): Promise<void> {
+  let type: ResourceType | 'all' | undefined = args?.type;
+  if (type === undefined) {
+    const picks = [{ label: 'All types', type: 'all' as const }, ...resourceTypes.map((t) => ({ label: typeLabels[t], type: t }))];
+    type = (await vscode.window.showQuickPick(picks, { placeHolder: 'Show which type?' }))?.type;
+    if (type === undefined) return;
+  }
+  if (type !== 'all' && !resourceTypes.includes(type)) throw new Error(`The type must be one of all, ${resourceTypes.join(', ')}.`);
+  ctx.model.setFilter({ type: type === 'all' ? undefined : type });
+}
+
+const sortLabels: Record<SortOrder, string> = {
+  updated: 'Recently updated',
+  created: 'Recently created',
+  name: 'Name',
+  executions: 'Most used',
+};
+
+async function sortBy(ctx: CommandContext, args?: { order?: SortOrder }): Promise<void> {
+  const order =
+    args?.order ??
+    (await vscode.window.showQuickPick(sortOrders.map((o) => ({ label: sortLabels[o], description: o === ctx.model.filter.sort ? 'current' : undefined, order: o })), { placeHolder: 'Sort by (pinned always first)' }))?.order;
+  if (!order) return;
+  if (!sortOrders.includes(order)) throw new Error(`The order must be one of ${sortOrders.join(', ')}.`);
+  ctx.model.setFilter({ sort: order });
+}
+
+function toggleGrouping(ctx: CommandContext): void {
+  ctx.model.setGrouped(!ctx.model.isGrouped);
+}
+
+function browsePublic(ctx: CommandContext): void {
+  ctx.model.setFilter({ scope: ctx.model.filter.scope === 'public' ? 'mine' : 'public' });
+}
+
+function refresh(ctx: CommandContext): void {
+  ctx.model.invalidate();
+}
+
+async function loadMore(ctx: CommandContext, key: ListKey = 'all'): Promise<void> {
+  await ctx.model.loadMore(key);
+}
+
+export const viewCommands = { search, clearSearch, filterByType, sortBy, toggleGrouping, browsePublic, refresh, loadMore };

@@ -1,0 +1,165 @@
+import * as vscode from 'vscode';
+import { getResourceById, updateResource } from '../db/queries';
+import { ConflictError } from '../db/errors';
+import type { Resource, ResourceType } from '../db/schema';
+import { Disposable } from '../common/disposable';
+import { userMessage } from '../common/userError';
+import type { StorageService } from '../storage/storageService';
+import { contentFromDocument, documentExtension, documentText, safeFileName } from './documentFormat';
+
+export const resourceScheme = 'agent-resource';
+
+/** agent-resource:/<id>/<name>.<ext>: the name and extension are for the tab and the language only. */
+export function resourceUri(resource: Pick<Resource, 'id' | 'name' | 'resourceType' | 'content'>): vscode.Uri {
+  return vscode.Uri.from({ scheme: resourceScheme, path: `/${resource.id}/${safeFileName(resource.name)}.${documentExtension(resource.resourceType, resource.content)}` });
+}
+
+export function resourceIdOf(uri: vscode.Uri): string {
+  return uri.path.split('/')[1] ?? '';
+}
+
+interface LoadedVersion {
+  updatedAt: Date;
+  createdAt: Date;
+  type: ResourceType;
+  content: unknown;
+  size: number;
+  readonly: boolean;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Resources as editor documents. A save writes back only if the row is still the version
+ * the editor loaded; otherwise the save is refused, the user's text stays in the editor,
+ * and Compare / Overwrite / Reload are offered.
+ */
+export class ResourceFileSystem extends Disposable implements vscode.FileSystemProvider {
+  private readonly changeEmitter = this.register(new vscode.EventEmitter<vscode.FileChangeEvent[]>());
+  readonly onDidChangeFile = this.changeEmitter.event;
+  private readonly loaded = new Map<string, LoadedVersion>();
+  private readonly overwriteNext = new Set<string>();
+
+  constructor(
+    private readonly storage: StorageService,
+    private readonly onSaved: (resource: Resource) => void,
+  ) {
+    super();
+  }
+
+  watch(): vscode.Disposable {
+    return new vscode.Disposable(() => {});
+  }
+
+  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    // The version the editor holds, so VS Code's own check sees no change until we decide.
+    const version = this.loaded.get(resourceIdOf(uri)) ?? (await this.load(uri));
+    return {
+      type: vscode.FileType.File,
+      ctime: version.createdAt.getTime(),
+      mtime: version.updatedAt.getTime(),
+      size: version.size,
+      permissions: version.readonly ? vscode.FilePermission.Readonly : undefined,
+    };
+  }
+
+  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    const version = await this.load(uri);
+    return encoder.encode(documentText(version.type, version.content));
+  }
+
+  async writeFile(uri: vscode.Uri, bytes: Uint8Array): Promise<void> {
+    const id = resourceIdOf(uri);
+    const version = this.loaded.get(id) ?? (await this.load(uri));
+    if (version.readonly) throw vscode.FileSystemError.NoPermissions('This resource belongs to someone else: fork it to edit your own copy.');
+    let content: unknown;
+    try {
+      content = contentFromDocument(version.type, decoder.decode(bytes), version.content);
+    } catch (err) {
+      throw new Error(userMessage(err), { cause: err });
+    }
+    const overwrite = this.overwriteNext.delete(id);
+    try {
+      const saved = await this.storage.run((s) =>
+        updateResource(s.db, s.userId, id, { content }, overwrite ? {} : { expectedUpdatedAt: version.updatedAt }),
+      );
+      this.remember(saved, false);
+      this.onSaved(saved);
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        void this.offerConflictResolution(uri);
+        throw new Error(`“${decodeURIComponent(uri.path.split('/')[2] ?? '')}” was changed in the database since you opened it. Your text is still in the editor: choose Compare, Overwrite or Reload.`, { cause: err });
+      }
+      throw new Error(`${userMessage(err)} Your text is still in the editor.`, { cause: err });
+    }
+  }
+
+  /** Refused save: let the user compare, keep theirs, or take the database's version. */
+  private async offerConflictResolution(uri: vscode.Uri): Promise<void> {
+    for (;;) {
+      const choice = await vscode.window.showWarningMessage(
+        'This resource was changed in the database since you opened it. Nothing was overwritten.',
+        'Compare',
+        'Overwrite',
+        'Reload',
+      );
+      if (choice === 'Compare') {
+        await vscode.commands.executeCommand('vscode.diff', uri.with({ query: 'current' }), uri, `${uri.path.split('/')[2]} (database ↔ yours)`);
+        continue;
+      }
+      if (choice === 'Overwrite') {
+        this.overwriteNext.add(resourceIdOf(uri));
+        const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+        await document?.save();
+      } else if (choice === 'Reload') {
+        this.loaded.delete(resourceIdOf(uri));
+        await vscode.window.showTextDocument(uri, { preview: false });
+        await vscode.commands.executeCommand('workbench.action.files.revert');
+      }
+      return;
+    }
+  }
+
+  /** Reads the row; `?current` (the Compare view's left side) reads without changing the loaded version. */
+  private async load(uri: vscode.Uri): Promise<LoadedVersion> {
+    const id = resourceIdOf(uri);
+    const resource = await this.storage.run((s) => getResourceById(s.db, s.userId, id)).catch((err) => {
+      throw vscode.FileSystemError.Unavailable(userMessage(err));
+    });
+    if (!resource) throw vscode.FileSystemError.FileNotFound(uri);
+    const session = await this.storage.session();
+    const readonly = resource.userId !== session.userId || uri.query === 'current';
+    return uri.query === 'current' ? versionOf(resource, readonly) : this.remember(resource, readonly);
+  }
+
+  private remember(resource: Resource, readonly: boolean): LoadedVersion {
+    const version = versionOf(resource, readonly);
+    this.loaded.set(resource.id, version);
+    return version;
+  }
+
+  readDirectory(): [string, vscode.FileType][] {
+    return [];
+  }
+  createDirectory(): void {
+    throw vscode.FileSystemError.NoPermissions('Resources are saved from the Agent Resources view.');
+  }
+  delete(): void {
+    throw vscode.FileSystemError.NoPermissions('Delete resources from the Agent Resources view.');
+  }
+  rename(): void {
+    throw vscode.FileSystemError.NoPermissions('Rename resources from the Agent Resources view.');
+  }
+}
+
+function versionOf(resource: Resource, readonly: boolean): LoadedVersion {
+  return {
+    updatedAt: resource.updatedAt,
+    createdAt: resource.createdAt,
+    type: resource.resourceType as ResourceType,
+    content: resource.content,
+    size: encoder.encode(documentText(resource.resourceType, resource.content)).byteLength,
+    readonly,
+  };
+}

@@ -1,0 +1,105 @@
+import { postgresErrorCode } from '../db/errors';
+
+export type ConnectionProblem =
+  | 'refused'
+  | 'dns'
+  | 'timeout'
+  | 'unreachable'
+  | 'auth'
+  | 'database-missing'
+  | 'tls'
+  | 'lost'
+  | 'local-start'
+  | 'other';
+
+export interface DescribedError {
+  problem: ConnectionProblem;
+  /** What happened and what to do, with no secret in it. */
+  message: string;
+}
+
+export interface ConnectionTarget {
+  host: string;
+  port: number;
+  user?: string;
+  database?: string;
+}
+
+const networkCodes: Record<string, ConnectionProblem> = {
+  ECONNREFUSED: 'refused',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  ETIMEDOUT: 'timeout',
+  CONNECT_TIMEOUT: 'timeout',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  ECONNRESET: 'lost',
+  EPIPE: 'lost',
+  CONNECTION_CLOSED: 'lost',
+  CONNECTION_ENDED: 'lost',
+  CONNECTION_DESTROYED: 'lost',
+};
+
+const postgresCodes: Record<string, ConnectionProblem> = {
+  '28P01': 'auth',
+  '28000': 'auth',
+  '3D000': 'database-missing',
+  '57P01': 'lost',
+  '57P02': 'lost',
+  '57P03': 'lost',
+};
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+export function classifyConnectionError(err: unknown): ConnectionProblem {
+  const pgCode = postgresErrorCode(err);
+  if (pgCode && postgresCodes[pgCode]) return postgresCodes[pgCode];
+  const code = errorCode(err);
+  if (code && networkCodes[code]) return networkCodes[code];
+  const text = String((err as Error)?.message ?? err);
+  if (/certificate|SSL|TLS|self[- ]signed/i.test(text) || /^ERR_TLS|CERT/.test(code ?? '')) return 'tls';
+  if (/write CONNECTION_CLOSED|Connection terminated|server closed the connection/i.test(text)) return 'lost';
+  return 'other';
+}
+
+/** Whether the error means the server went away (so reconnecting may help), not a bad query. */
+export function isConnectionProblem(err: unknown): boolean {
+  return classifyConnectionError(err) !== 'other';
+}
+
+export function describeConnectionError(err: unknown, target: ConnectionTarget | undefined, secrets: readonly string[] = []): DescribedError {
+  const problem = classifyConnectionError(err);
+  const where = target ? `${target.host}:${target.port}` : 'the database';
+  const detail = redact(String((err as Error)?.message ?? err), secrets);
+  const messages: Record<ConnectionProblem, string> = {
+    refused: `Could not reach the database at ${where} (connection refused). Check that the server is running, or use the local library.`,
+    dns: `Could not find the database host "${target?.host ?? ''}" (DNS lookup failed). Check the host name in the connection.`,
+    timeout: `Timed out connecting to the database at ${where}. Check the network or firewall, or use the local library.`,
+    unreachable: `The database host ${where} is unreachable from this machine. Check the network, or use the local library.`,
+    auth: `The database at ${where} rejected the user name or password${target?.user ? ` for user "${target.user}"` : ''}. Connect again with the right credentials.`,
+    'database-missing': `The database "${target?.database ?? ''}" does not exist on ${where}. Check the database name in the connection.`,
+    tls: `The TLS connection to ${where} failed (${detail}). Check the TLS mode and CA file settings.`,
+    lost: `The connection to the database at ${where} was lost (the server restarted or the network dropped). Reconnecting…`,
+    'local-start': `The local library's database could not start: ${detail}`,
+    other: `Database error: ${detail}`,
+  };
+  return { problem, message: messages[problem] };
+}
+
+/** Removes passwords: the given secrets, and the password part of any connection URL. */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
+  out = out.replace(/(password\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1***');
+  for (const secret of secrets) {
+    if (secret && secret.length >= 3) out = out.split(secret).join('***');
+    const encoded = secret ? encodeURIComponent(secret) : '';
+    if (encoded && encoded !== secret && encoded.length >= 3) out = out.split(encoded).join('***');
+  }
+  return out;
+}

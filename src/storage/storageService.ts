@@ -1,0 +1,299 @@
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { createDatabaseClient, type Database, type DatabaseClient } from '../db/client';
+import { migrateDatabase } from '../db/migrate';
+import { checkSchema, type SchemaState } from '../db/schemaCheck';
+import { ensureUser, findUserByEmail } from '../db/users';
+import { Disposable } from '../common/disposable';
+import type { Log } from '../common/log';
+import { UserFacingError } from '../common/userError';
+import { describeConnectionError, isConnectionProblem, type ConnectionTarget, type DescribedError } from './connectionErrors';
+import { resolveUserEmail } from './identity';
+import { attachLocalServer, type LocalServerHandle } from './local/localServer';
+import { postgresBinDir } from './local/postgresProcess';
+import type { TeamSecrets } from './secrets';
+import { resolveTeamConnection, type TlsMode } from './teamConnection';
+
+export type StorageMode = 'local' | 'team';
+
+export interface Session {
+  db: Database;
+  client: DatabaseClient;
+  userId: string;
+  email: string;
+  mode: StorageMode;
+  label: string;
+}
+
+export type StorageState =
+  | { kind: 'idle'; mode: StorageMode; label: string }
+  | { kind: 'connecting'; mode: StorageMode; label: string }
+  | { kind: 'ready'; mode: StorageMode; label: string; session: Session }
+  | { kind: 'offline'; mode: StorageMode; label: string; error: DescribedError }
+  | { kind: 'setup'; mode: StorageMode; label: string; schema: SchemaState }
+  | { kind: 'noUser'; mode: StorageMode; label: string; email: string };
+
+interface Connection {
+  client: DatabaseClient;
+  local?: LocalServerHandle;
+}
+
+const reconnectDelays = [1000, 2000, 5000, 10_000, 30_000];
+
+/**
+ * Owns the connection to the library's Postgres: local (embedded, started on first need)
+ * or team (from SecretStorage). Connects lazily, reports its state, and reconnects by
+ * itself when the server goes away.
+ */
+export class StorageService extends Disposable {
+  private readonly stateEmitter = this.register(new vscode.EventEmitter<StorageState>());
+  readonly onDidChangeState = this.stateEmitter.event;
+  private current: StorageState;
+  private connection: Connection | undefined;
+  private connecting: Promise<Session> | undefined;
+  private generation = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectAttempt = 0;
+
+  constructor(
+    private readonly context: { globalStorageDir: string; extensionPath: string },
+    private readonly secrets: TeamSecrets,
+    private readonly log: Log,
+  ) {
+    super();
+    this.current = this.idleState();
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (this.switching) return;
+        if (e.affectsConfiguration('agentResources.storage') || e.affectsConfiguration('agentResources.team') || e.affectsConfiguration('agentResources.userEmail')) {
+          void this.reconnect().catch(() => {});
+        }
+      }),
+    );
+  }
+
+  get state(): StorageState {
+    return this.current;
+  }
+
+  /** The connected session, connecting first when needed. Throws a UserFacingError when it cannot. */
+  session(): Promise<Session> {
+    if (this.current.kind === 'ready') return Promise.resolve(this.current.session);
+    this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  /** Runs a database operation; a lost connection marks the storage offline and starts reconnecting. */
+  async run<T>(work: (session: Session) => Promise<T>): Promise<T> {
+    const session = await this.session();
+    try {
+      return await work(session);
+    } catch (err) {
+      if (!isConnectionProblem(err) || this.current.kind !== 'ready' || this.current.session !== session) throw err;
+      const described = describeConnectionError(err, this.target(), this.secretList());
+      this.log.error(`Lost the connection: ${described.message}`);
+      await this.closeConnection();
+      this.setState({ kind: 'offline', mode: session.mode, label: session.label, error: described });
+      this.scheduleReconnect();
+      throw new UserFacingError(described.message, described.problem);
+    }
+  }
+
+  private switching = false;
+
+  /** Switches between the local library and the team database; no window reload needed. */
+  async switchTo(mode: StorageMode, teamLabel?: string): Promise<Session> {
+    this.switching = true;
+    try {
+      const config = vscode.workspace.getConfiguration('agentResources');
+      if (teamLabel !== undefined) await config.update('team.label', teamLabel, vscode.ConfigurationTarget.Global);
+      await config.update('storage.mode', mode, vscode.ConfigurationTarget.Global);
+    } finally {
+      this.switching = false;
+    }
+    return this.reconnect();
+  }
+
+  /** Drops the connection and connects again (Retry, a settings change, a mode switch). */
+  async reconnect(): Promise<Session> {
+    this.generation++;
+    this.clearReconnect();
+    await this.connecting?.catch(() => {});
+    await this.closeConnection();
+    this.current = this.idleState();
+    return this.session();
+  }
+
+  private async connect(): Promise<Session> {
+    const generation = ++this.generation;
+    const mode = this.configuredMode();
+    this.setState({ ...this.idleState(), kind: 'connecting' });
+    try {
+      const session = mode === 'local' ? await this.connectLocal() : await this.connectTeam();
+      if (generation !== this.generation || this.isDisposed) {
+        throw new UserFacingError('The storage changed while connecting.');
+      }
+      this.reconnectAttempt = 0;
+      this.setState({ kind: 'ready', mode, label: session.label, session });
+      this.log.info(`Connected to the ${mode === 'local' ? 'local library' : `team database ${session.label}`} as ${session.email}`);
+      return session;
+    } catch (err) {
+      await this.closeConnection();
+      if (generation !== this.generation) throw err;
+      if (err instanceof SetupNeeded) {
+        this.setState(err.state);
+        throw new UserFacingError(err.message);
+      }
+      const described = err instanceof UserFacingError ? { problem: err.problem ?? 'other', message: err.message } : describeConnectionError(err, this.target(), this.secretList());
+      this.log.error(described.message);
+      this.setState({ kind: 'offline', mode, label: this.current.kind === 'connecting' ? this.current.label : mode, error: described as DescribedError });
+      this.scheduleReconnect();
+      throw new UserFacingError(described.message, described.problem as DescribedError['problem']);
+    }
+  }
+
+  private lastTarget: ConnectionTarget | undefined;
+  private lastPassword: string | undefined;
+
+  private async connectLocal(): Promise<Session> {
+    const started = performance.now();
+    let local: LocalServerHandle;
+    try {
+      local = await attachLocalServer({
+        storageDir: this.context.globalStorageDir,
+        binDir: postgresBinDir(this.context.extensionPath),
+        log: (line) => this.log.info(line),
+      });
+    } catch (err) {
+      throw new UserFacingError(describeConnectionError(err, undefined).message.replace(/^Database error: /, "The local library's database could not start: "), 'local-start');
+    }
+    this.lastTarget = { host: local.host, port: local.port, user: local.user, database: local.database };
+    this.lastPassword = local.password;
+    this.log.addSecret(local.password);
+    const options = { host: local.host, port: local.port, username: local.user, password: local.password, database: local.database };
+    const client = createDatabaseClient(undefined, options);
+    this.connection = { client, local };
+    await migrateDatabase(undefined, this.migrationsFolder(), options);
+    const email = (await resolveUserEmail(vscode.workspace.getConfiguration('agentResources').get<string>('userEmail'))) ?? `${userInfo().username}@localhost`;
+    const user = await ensureUser(client.db, email);
+    this.log.info(`Local library ready in ${Math.round(performance.now() - started)} ms (server ${local.started ? 'started' : 'attached'}, port ${local.port})`);
+    return { db: client.db, client, userId: user.id, email: user.email, mode: 'local', label: 'local library' };
+  }
+
+  private async connectTeam(): Promise<Session> {
+    const connectionString = await this.secrets.get();
+    const config = vscode.workspace.getConfiguration('agentResources.team');
+    const resolved = resolveTeamConnection(connectionString, {
+      tlsMode: config.get<TlsMode>('tlsMode', 'prefer'),
+      caFile: config.get<string>('caFile') || undefined,
+    });
+    this.lastTarget = resolved.target;
+    this.lastPassword = resolved.password;
+    this.log.addSecret(resolved.password);
+    this.log.addSecret(connectionString);
+    const label = this.teamLabelSetting() ?? resolved.label;
+    const client = createDatabaseClient(resolved.url, { ...resolved.options, connect_timeout: 10 });
+    this.connection = { client };
+    await client.sql`select 1`;
+    let schema = await checkSchema(client.sql);
+    if (schema.state !== 'ready' && config.get<boolean>('allowSchemaChanges', false)) {
+      this.log.info(`Team database schema is ${schema.state}: applying migrations (agentResources.team.allowSchemaChanges is on)`);
+      await migrateDatabase(resolved.url, this.migrationsFolder(), resolved.options);
+      schema = await checkSchema(client.sql);
+    }
+    if (schema.state !== 'ready') {
+      const what = schema.state === 'missing' ? 'has no resource tables' : `lacks ${schema.missing.join(', ')}`;
+      throw new SetupNeeded({ kind: 'setup', mode: 'team', label, schema }, `The team database ${label} ${what}. Run "Create Resource Tables in Team Database" to add them, or use the local library.`);
+    }
+    const email = await resolveUserEmail(vscode.workspace.getConfiguration('agentResources').get<string>('userEmail'));
+    if (!email) {
+      throw new SetupNeeded({ kind: 'noUser', mode: 'team', label, email: '' }, 'Set agentResources.userEmail to the email you use in the chat app, so the extension knows whose resources to show.');
+    }
+    const user = await findUserByEmail(client.db, email);
+    if (!user) {
+      throw new SetupNeeded({ kind: 'noUser', mode: 'team', label, email }, `No user with the email ${email} exists in the team database ${label}. Set agentResources.userEmail to the email you use in the chat app.`);
+    }
+    return { db: client.db, client, userId: user.id, email: user.email, mode: 'team', label };
+  }
+
+  /** Applies the migrations to the team database: only ever called after the user said yes. */
+  async createTeamSchema(): Promise<void> {
+    const connectionString = await this.secrets.get();
+    const config = vscode.workspace.getConfiguration('agentResources.team');
+    const resolved = resolveTeamConnection(connectionString, { tlsMode: config.get<TlsMode>('tlsMode', 'prefer'), caFile: config.get<string>('caFile') || undefined });
+    await migrateDatabase(resolved.url, this.migrationsFolder(), resolved.options);
+    this.log.info(`Created the resource tables in the team database ${resolved.label}`);
+    await this.reconnect();
+  }
+
+  private migrationsFolder(): string {
+    return join(this.context.extensionPath, 'migrations');
+  }
+
+  private idleState(): StorageState {
+    const mode = this.configuredMode();
+    return { kind: 'idle', mode, label: mode === 'local' ? 'local library' : this.teamLabelSetting() ?? 'team' };
+  }
+
+  private configuredMode(): StorageMode {
+    return vscode.workspace.getConfiguration('agentResources.storage').get<StorageMode>('mode', 'local') === 'team' ? 'team' : 'local';
+  }
+
+  private teamLabelSetting(): string | undefined {
+    return vscode.workspace.getConfiguration('agentResources.team').get<string>('label') || undefined;
+  }
+
+  private target(): ConnectionTarget | undefined {
+    return this.lastTarget;
+  }
+
+  private secretList(): string[] {
+    return this.lastPassword ? [this.lastPassword] : [];
+  }
+
+  private setState(state: StorageState): void {
+    this.current = state;
+    this.stateEmitter.fire(state);
+  }
+
+  private scheduleReconnect(): void {
+    this.clearReconnect();
+    if (this.isDisposed) return;
+    const delay = reconnectDelays[Math.min(this.reconnectAttempt++, reconnectDelays.length - 1)]!;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.current.kind === 'offline') void this.session().catch(() => {});
+    }, delay);
+  }
+
+  private clearReconnect(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  }
+
+  private async closeConnection(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    if (!connection) return;
+    await connection.client.close().catch(() => {});
+    await connection.local?.release().catch((err) => this.log.error('Could not release the local server', err));
+  }
+
+  /** Closes the pool and lets the local server stop when this was the last window. */
+  async shutdown(): Promise<void> {
+    this.generation++;
+    this.clearReconnect();
+    this.dispose();
+    await this.closeConnection();
+  }
+}
+
+class SetupNeeded extends Error {
+  constructor(
+    readonly state: StorageState,
+    message: string,
+  ) {
+    super(message);
+  }
+}

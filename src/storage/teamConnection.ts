@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from '../db/client';
+import type { ConnectionTarget } from './connectionErrors';
+
+export const tlsModes = ['prefer', 'require', 'verify-full', 'disable'] as const;
+export type TlsMode = (typeof tlsModes)[number];
+
+export interface TeamSettings {
+  tlsMode: TlsMode;
+  caFile?: string;
+}
+
+/** `${env:NAME}` in a setting becomes that environment variable (empty when unset). */
+export function expandEnv(value: string, env: NodeJS.ProcessEnv = process.env): string {
+  return value.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => env[name] ?? '');
+}
+
+export interface ResolvedTeamConnection {
+  /** Undefined: postgres.js takes host, user, password... from the PG* environment variables. */
+  url: string | undefined;
+  options: ConnectionOptions;
+  target: ConnectionTarget;
+  /** Host label for the status bar: never the password. */
+  label: string;
+  password: string | undefined;
+}
+
+/**
+ * Builds the driver's options from a connection string (from SecretStorage) or, without one,
+ * the PG* environment variables; TLS as the server asks or the setting says.
+ */
+export function resolveTeamConnection(url: string | undefined, settings: TeamSettings, env: NodeJS.ProcessEnv = process.env): ResolvedTeamConnection {
+  const parsed = url ? parseConnectionString(url) : undefined;
+  const sslParam = parsed?.searchParams.get('sslmode') ?? env.PGSSLMODE;
+  const mode: TlsMode = settings.tlsMode !== 'prefer' ? settings.tlsMode : sslParam === 'disable' ? 'disable' : sslParam === 'require' ? 'require' : sslParam === 'verify-full' ? 'verify-full' : 'prefer';
+  const ca = settings.caFile ? readFileSync(expandEnv(settings.caFile, env), 'utf8') : undefined;
+  const ssl: ConnectionOptions['ssl'] =
+    mode === 'disable' ? false : mode === 'prefer' ? (ca ? { ca, rejectUnauthorized: false } : 'prefer') : mode === 'require' ? (ca ? { ca, rejectUnauthorized: false } : 'require') : { ca, rejectUnauthorized: true };
+  if (parsed) parsed.searchParams.delete('sslmode');
+  const host = parsed ? decodeURIComponent(parsed.hostname) || 'localhost' : env.PGHOST ?? 'localhost';
+  const port = parsed ? Number(parsed.port || 5432) : Number(env.PGPORT ?? 5432);
+  const user = parsed ? decodeURIComponent(parsed.username) : env.PGUSER;
+  const database = parsed ? decodeURIComponent(parsed.pathname.slice(1)) || user : env.PGDATABASE ?? user;
+  const password = parsed ? decodeURIComponent(parsed.password) : env.PGPASSWORD;
+  return {
+    url: parsed?.toString(),
+    options: { ssl },
+    target: { host, port, user, database },
+    label: `${host}${port === 5432 ? '' : `:${port}`}${database ? `/${database}` : ''}`,
+    password: password || undefined,
+  };
+}
+
+/** A readable reason when the text is not a postgres:// URL; names no secret. */
+export function connectionStringProblem(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (!trimmed) return 'Enter a connection string such as postgres://user:password@host:5432/database';
+  if (!/^postgres(ql)?:\/\//i.test(trimmed)) return 'A connection string starts with postgres:// or postgresql://';
+  try {
+    const url = new URL(trimmed);
+    if (!url.hostname) return 'The connection string has no host: postgres://user:password@HOST:5432/database';
+    if (url.port && !(Number(url.port) > 0 && Number(url.port) < 65536)) return 'The port must be a number from 1 to 65535';
+    return undefined;
+  } catch {
+    return 'The connection string is not a valid URL (special characters in the password must be percent-encoded, e.g. @ as %40)';
+  }
+}
+
+function parseConnectionString(url: string): URL {
+  const problem = connectionStringProblem(url);
+  if (problem) throw new Error(problem);
+  return new URL(url.trim());
+}

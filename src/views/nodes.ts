@@ -1,0 +1,97 @@
+import * as vscode from 'vscode';
+import type { ResourceListItem } from '../db/queries';
+import type { ResourceShare, ResourceType } from '../db/schema';
+import type { ListKey } from '../model/libraryModel';
+import { maskToken, nameHighlights, resourceDescription, shareStatus, typeIcons, typeLabels, typeNames } from './presentation';
+
+export type LibraryNode = GroupNode | ResourceNode | ShareNode | LoadMoreNode;
+
+export class GroupNode {
+  readonly kind = 'group';
+  readonly id: string;
+  constructor(readonly type: ResourceType) {
+    this.id = `group:${type}`;
+  }
+  readonly parent = undefined;
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(typeLabels[this.type], vscode.TreeItemCollapsibleState.Expanded);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon(typeIcons[this.type]);
+    item.contextValue = `group.${this.type}`;
+    return item;
+  }
+}
+
+export class ResourceNode {
+  readonly kind = 'resource';
+  readonly id: string;
+  constructor(
+    readonly resource: ResourceListItem,
+    readonly parent: GroupNode | undefined,
+    readonly own: boolean,
+    private readonly search: string,
+  ) {
+    this.id = `${own ? 'own' : 'public'}:${resource.id}`;
+  }
+
+  /** Parts a menu's `when` clause matches: resource.<type>.<pinned|unpinned>.<public|private>.<own|foreign>. */
+  get contextValue(): string {
+    const r = this.resource;
+    return `resource.${r.resourceType}.${r.pinned ? 'pinned' : 'unpinned'}.${r.isPublic ? 'public' : 'private'}.${this.own ? 'own' : 'foreign'}`;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const r = this.resource;
+    const collapsible = this.own && r.shareCount > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
+    const item = new vscode.TreeItem({ label: r.name, highlights: nameHighlights(r.name, this.search) }, collapsible);
+    item.id = this.id;
+    item.description = resourceDescription(r, this.search);
+    const type = r.resourceType as ResourceType;
+    item.iconPath = new vscode.ThemeIcon(typeIcons[type] ?? 'file', r.pinned ? new vscode.ThemeColor('charts.yellow') : undefined);
+    item.contextValue = this.contextValue;
+    item.command = { command: 'agentResources.open', title: 'Open Resource', arguments: [r.id] };
+    item.accessibilityInformation = { label: `${r.name}, ${typeNames[type] ?? r.resourceType}${r.pinned ? ', pinned' : ''}` };
+    return item;
+  }
+}
+
+export class ShareNode {
+  readonly kind = 'share';
+  readonly id: string;
+  constructor(
+    readonly share: ResourceShare,
+    readonly parent: ResourceNode,
+  ) {
+    this.id = `share:${share.id}`;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(maskToken(this.share.shareToken), vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = shareStatus(this.share);
+    item.iconPath = new vscode.ThemeIcon('link');
+    item.contextValue = 'share';
+    item.tooltip = `Share token (hidden). ${shareStatus(this.share)}. Created ${this.share.createdAt.toLocaleString()}.`;
+    return item;
+  }
+}
+
+export class LoadMoreNode {
+  readonly kind = 'loadMore';
+  readonly id: string;
+  constructor(
+    readonly key: ListKey,
+    readonly parent: GroupNode | undefined,
+  ) {
+    this.id = `more:${key}`;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Load more…', vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon('ellipsis');
+    item.command = { command: 'agentResources.loadMore', title: 'Load More', arguments: [this.key] };
+    return item;
+  }
+}

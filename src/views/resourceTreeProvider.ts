@@ -1,0 +1,136 @@
+import * as vscode from 'vscode';
+import { getResourceById, listShares, type ResourceListItem } from '../db/queries';
+import { Disposable } from '../common/disposable';
+import type { LibraryModel, ListKey } from '../model/libraryModel';
+import type { StorageService } from '../storage/storageService';
+import { contextKeys, setContext, type ViewState } from './contextKeys';
+import { GroupNode, LoadMoreNode, ResourceNode, ShareNode, type LibraryNode } from './nodes';
+import { typeNames } from './presentation';
+
+/**
+ * The library tree. It reads pages from the model (which fetches one page per request)
+ * and asks the database itself only for what one node needs when it is expanded or hovered.
+ */
+export class ResourceTreeProvider extends Disposable implements vscode.TreeDataProvider<LibraryNode> {
+  private readonly changeEmitter = this.register(new vscode.EventEmitter<LibraryNode | undefined>());
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private readonly nodes = new Map<string, LibraryNode>();
+  private viewState: ViewState | undefined;
+
+  constructor(
+    private readonly model: LibraryModel,
+    private readonly storage: StorageService,
+  ) {
+    super();
+    this.register(model.onDidChange(() => this.changeEmitter.fire(undefined)));
+    this.register(storage.onDidChangeState((state) => {
+      if (state.kind !== 'ready') this.changeEmitter.fire(undefined);
+      void setContext(contextKeys.mode, state.mode);
+    }));
+  }
+
+  getTreeItem(node: LibraryNode): vscode.TreeItem {
+    return node.toTreeItem();
+  }
+
+  getParent(node: LibraryNode): LibraryNode | undefined {
+    return node.parent;
+  }
+
+  async getChildren(node?: LibraryNode): Promise<LibraryNode[]> {
+    if (!node) return this.rootChildren();
+    if (node instanceof GroupNode) return this.listChildren(node.type, node);
+    if (node instanceof ResourceNode && node.own) {
+      const shares = await this.storage.run((s) => listShares(s.db, s.userId, node.resource.id)).catch(() => []);
+      return shares.map((share) => this.remember(new ShareNode(share, node)));
+    }
+    return [];
+  }
+
+  /** Hover: description, type, dates, lineage and shares, fetched for this one item. */
+  async resolveTreeItem(item: vscode.TreeItem, node: LibraryNode): Promise<vscode.TreeItem> {
+    if (!(node instanceof ResourceNode)) return item;
+    const r = node.resource;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${escape(r.name)}**  \n`);
+    if (r.description) md.appendMarkdown(`${escape(r.description)}\n\n`);
+    md.appendMarkdown(`$(symbol-class) ${typeNames[r.resourceType as keyof typeof typeNames] ?? r.resourceType}${r.isPublic ? ' · public' : ''}${r.pinned ? ' · pinned' : ''}  \n`);
+    md.appendMarkdown(`Created ${r.createdAt.toLocaleString()} · updated ${r.updatedAt.toLocaleString()}  \n`);
+    md.appendMarkdown(`${r.forkCount} forks · ${r.executionCount} uses${r.lastExecutedAt ? ` · last used ${r.lastExecutedAt.toLocaleString()}` : ''}  \n`);
+    if (r.parentResourceId) {
+      const parent = await this.storage.run((s) => getResourceById(s.db, s.userId, r.parentResourceId!)).catch(() => null);
+      md.appendMarkdown(`$(repo-forked) Forked from ${parent ? `**${escape(parent.name)}**` : 'a resource you cannot see'}  \n`);
+    }
+    if (node.own && r.shareCount) md.appendMarkdown(`$(link) ${r.shareCount} share${r.shareCount === 1 ? '' : 's'} (expand to see them)`);
+    item.tooltip = md;
+    return item;
+  }
+
+  /** The node of a loaded resource, for reveal(); undefined when it is not on a loaded page. */
+  async findResourceNode(resourceId: string): Promise<ResourceNode | undefined> {
+    for (const key of this.model.listKeys()) {
+      const list = await this.model.list(key).catch(() => undefined);
+      const item = list?.items.find((i) => i.id === resourceId);
+      if (item) return this.resourceNode(item, this.model.isGrouped ? this.group(key as GroupNode['type']) : undefined);
+    }
+    return undefined;
+  }
+
+  private async rootChildren(): Promise<LibraryNode[]> {
+    if (this.storage.state.kind !== 'ready') this.setViewState('loading');
+    try {
+      await this.storage.session();
+    } catch {
+      this.setViewState(stateFor(this.storage.state.kind));
+      return [];
+    }
+    const keys = this.model.listKeys();
+    let lists: { key: ListKey; items: ResourceListItem[] }[];
+    try {
+      lists = await Promise.all(keys.map(async (key) => ({ key, items: (await this.model.list(key)).items })));
+    } catch {
+      this.setViewState(stateFor(this.storage.state.kind));
+      return [];
+    }
+    const empty = lists.every((l) => l.items.length === 0);
+    this.setViewState(empty ? (this.model.isFiltered ? 'noMatch' : 'empty') : 'ready');
+    if (!this.model.isGrouped) return this.listChildren('all', undefined);
+    return lists.filter((l) => l.items.length > 0).map((l) => this.group(l.key as GroupNode['type']));
+  }
+
+  private async listChildren(key: ListKey, parent: GroupNode | undefined): Promise<LibraryNode[]> {
+    const list = await this.model.list(key).catch(() => undefined);
+    if (!list) return [];
+    const children: LibraryNode[] = list.items.map((item) => this.resourceNode(item, parent));
+    if (list.nextCursor) children.push(this.remember(new LoadMoreNode(key, parent)));
+    return children;
+  }
+
+  private resourceNode(item: ResourceListItem, parent: GroupNode | undefined): ResourceNode {
+    return this.remember(new ResourceNode(item, parent, this.model.filter.scope === 'mine', this.model.filter.search));
+  }
+
+  private group(type: GroupNode['type']): GroupNode {
+    const existing = this.nodes.get(`group:${type}`);
+    return existing instanceof GroupNode ? existing : this.remember(new GroupNode(type));
+  }
+
+  private remember<T extends LibraryNode>(node: T): T {
+    this.nodes.set(node.id, node);
+    return node;
+  }
+
+  private setViewState(state: ViewState): void {
+    if (state === this.viewState) return;
+    this.viewState = state;
+    void setContext(contextKeys.state, state);
+  }
+}
+
+function stateFor(kind: string): ViewState {
+  return kind === 'setup' ? 'setup' : kind === 'noUser' ? 'noUser' : kind === 'connecting' ? 'loading' : 'offline';
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
