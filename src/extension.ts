@@ -11,8 +11,15 @@ import { StorageStatusBar } from './views/statusBar';
 
 let storage: StorageService | undefined;
 
+/** What activate() returns: the parts scripts and tests read (the tree as a user sees it, the storage state). */
+export interface AgentResourcesApi {
+  storage: StorageService;
+  tree: vscode.TreeDataProvider<unknown>;
+  treeView: vscode.TreeView<unknown>;
+}
+
 /** Builds the parts and wires them; nothing here waits for the database (it starts on first need). */
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): AgentResourcesApi {
   const log = new Log();
   const secrets = new TeamSecrets(context.secrets);
   storage = new StorageService({ globalStorageDir: context.globalStorageUri.fsPath, extensionPath: context.extensionPath }, secrets, log);
@@ -31,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.registerTextDocumentContentProvider(sharedScheme, previews),
     ...registerCommands({ extension: context, storage, model, view, files, previews, secrets, log }),
   );
+  return { storage, tree: view.provider as vscode.TreeDataProvider<unknown>, treeView: view.treeView as vscode.TreeView<unknown> };
 }
 
 /** Closes the pool and releases the local server (the last window to go stops it). */

@@ -18,7 +18,7 @@ async function importLibrary(ctx: CommandContext, args?: { uri?: vscode.Uri | st
   try {
     data = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
   } catch (err) {
-    throw new Error(`Could not read ${uri.fsPath} as JSON (${(err as Error).message}). Choose a file written by Export Library.`);
+    throw new Error(`Could not read ${uri.fsPath} as JSON (${(err as Error).message}). Choose a file written by Export Library.`, { cause: err });
   }
   const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Importing…' }, () => ctx.storage.run((s) => importQuery(s.db, s.userId, data)));
   ctx.model.invalidate();

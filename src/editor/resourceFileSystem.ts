@@ -109,9 +109,7 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
         continue;
       }
       if (choice === 'Overwrite') {
-        this.overwriteNext.add(resourceIdOf(uri));
-        const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-        await document?.save();
+        await this.overwrite(uri);
       } else if (choice === 'Reload') {
         this.loaded.delete(resourceIdOf(uri));
         await vscode.window.showTextDocument(uri, { preview: false });
@@ -119,6 +117,22 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
       }
       return;
     }
+  }
+
+  /** Writes the editor's text over the database's version, then marks the document saved. */
+  private async overwrite(uri: vscode.Uri): Promise<void> {
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (!document) return;
+    this.overwriteNext.add(resourceIdOf(uri));
+    try {
+      await this.writeFile(uri, encoder.encode(document.getText()));
+    } catch (err) {
+      void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+      return;
+    }
+    // The document now equals what is stored: reverting reloads the same text and clears the dirty state.
+    await vscode.window.showTextDocument(document, { preview: false });
+    await vscode.commands.executeCommand('workbench.action.files.revert');
   }
 
   /** Reads the row; `?current` (the Compare view's left side) reads without changing the loaded version. */

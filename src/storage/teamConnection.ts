@@ -56,10 +56,12 @@ export function connectionStringProblem(text: string): string | undefined {
   const trimmed = text.trim();
   if (!trimmed) return 'Enter a connection string such as postgres://user:password@host:5432/database';
   if (!/^postgres(ql)?:\/\//i.test(trimmed)) return 'A connection string starts with postgres:// or postgresql://';
+  const hostPort = /^postgres(?:ql)?:\/\/(?:[^@/?#]*@)?([^/?#]*)/i.exec(trimmed)?.[1] ?? '';
+  const port = /:(\d*)$/.exec(hostPort.replace(/^\[[^\]]*\]/, ''))?.[1];
+  if (port !== undefined && !(Number(port) > 0 && Number(port) < 65536)) return 'The port must be a number from 1 to 65535';
   try {
     const url = new URL(trimmed);
     if (!url.hostname) return 'The connection string has no host: postgres://user:password@HOST:5432/database';
-    if (url.port && !(Number(url.port) > 0 && Number(url.port) < 65536)) return 'The port must be a number from 1 to 65535';
     return undefined;
   } catch {
     return 'The connection string is not a valid URL (special characters in the password must be percent-encoded, e.g. @ as %40)';

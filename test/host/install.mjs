@@ -1,7 +1,9 @@
 // Installs the offline VS Code test host on first use: code-server (VS Code 1.100.3 server +
 // web workbench) into a cache folder, plus Debian's chromium. See /work/shared/vscode-test-host.md.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -71,6 +73,8 @@ function installCodeServer(/** @type {string} */ prefix) {
   const started = Date.now();
   mkdirSync(cacheRoot(), { recursive: true });
   const staging = mkdtempSync(`${prefix}.staging-`);
+  const logFile = `${prefix}.install.log`; // npm's output, shown only when something fails
+  const logFd = openSync(logFile, 'w');
   try {
     const tmp = join(staging, 'tmp');
     mkdirSync(join(tmp, RG_CACHE_DIR), { recursive: true });
@@ -93,14 +97,13 @@ function installCodeServer(/** @type {string} */ prefix) {
       dependencies: { 'code-server': CODE_SERVER_VERSION },
       allowScripts: Object.fromEntries(TOP_SCRIPTS.map((name) => [name, true])),
     }, null, 2));
-    log(`npm install code-server@${CODE_SERVER_VERSION} into ${prefix} (about a minute)`);
-    run('npm', ['install', '--ignore-scripts'], env, staging);
+    log(`npm install code-server@${CODE_SERVER_VERSION} into ${prefix} (about a minute, log: ${logFile})`);
+    run('npm', ['install', '--ignore-scripts'], env, staging, logFd);
     const codeServerDir = join(staging, 'node_modules', 'code-server');
     writeFileSync(join(codeServerDir, 'lib', 'vscode', '.npmrc'), `allow-scripts=${VSCODE_SCRIPTS.join(',')}\n`);
     log('building native modules (code-server postinstall)');
-    run('npm', ['rebuild', '--foreground-scripts'], env, staging);
-
-    verify(codeServerDir);
+    run('npm', ['rebuild', '--foreground-scripts'], env, staging, logFd);
+    verify(codeServerDir, logFd);
     rmSync(tmp, { recursive: true, force: true });
     chmodSync(staging, 0o755); // mkdtemp makes 0700: keep the install readable by other users
     writeFileSync(join(staging, MARKER), `${new Date().toISOString()}\n`);
@@ -111,28 +114,35 @@ function installCodeServer(/** @type {string} */ prefix) {
       if (!existsSync(join(prefix, MARKER))) throw err;
     }
     log(`code-server installed in ${Math.round((Date.now() - started) / 1000)} s`);
+  } catch (err) {
+    const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-30).join('\n');
+    console.error(`${tail}\n[test-host] install failed, full log: ${logFile}`);
+    throw err;
   } finally {
+    closeSync(logFd);
     rmSync(staging, { recursive: true, force: true });
   }
 }
 
 /** Fails loudly if a postinstall step was skipped or failed quietly. */
-function verify(/** @type {string} */ dir) {
+function verify(/** @type {string} */ dir, /** @type {number} */ logFd) {
   for (const file of ['out/node/entry.js', 'lib/vscode/node_modules.asar', 'lib/vscode/node_modules/@vscode/ripgrep/bin/rg']) {
     if (!existsSync(join(dir, file))) throw new Error(`code-server install incomplete: ${file} is missing`);
   }
   // Native modules the server loads; a skipped or failed build shows up here.
   const probe = `for (const m of ['node-pty', '@vscode/spdlog', 'native-watchdog', 'kerberos', '@parcel/watcher']) await import(m);`;
-  run(process.execPath, ['--input-type=module', '-e', probe], process.env, join(dir, 'lib', 'vscode'));
-  run(process.execPath, ['-e', 'require("argon2")'], process.env, dir);
+  run(process.execPath, ['--input-type=module', '-e', probe], process.env, join(dir, 'lib', 'vscode'), logFd);
+  run(process.execPath, ['-e', 'require("argon2")'], process.env, dir, logFd);
 }
 
 /**
  * @param {string} cmd @param {string[]} args
- * @param {NodeJS.ProcessEnv} [env] @param {string} [cwd]
+ * @param {NodeJS.ProcessEnv} [env] @param {string} [cwd] @param {number} [logFd] output goes here, else to ours
  */
-function run(cmd, args, env = process.env, cwd = undefined) {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env, cwd });
+function run(cmd, args, env = process.env, cwd = undefined, logFd = undefined) {
+  /** @type {import('node:child_process').StdioOptions} */
+  const stdio = logFd === undefined ? 'inherit' : ['ignore', logFd, logFd];
+  const r = spawnSync(cmd, args, { stdio, env, cwd });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`})`);
 }
 

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { format, parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { ensureHost } from './install.mjs';
 
@@ -18,7 +18,7 @@ const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
 ];
-const DEFAULT_SETTINGS = {
+export const DEFAULT_SETTINGS = {
   'telemetry.telemetryLevel': 'off',
   'workbench.startupEditor': 'none',
   'security.workspace.trust.enabled': false,
@@ -27,6 +27,9 @@ const DEFAULT_SETTINGS = {
   'extensions.autoUpdate': false,
   'workbench.enableExperiments': false,
 };
+// The workbench's own startup lines arrive on the same channel as the extension host's console;
+// they stay in output.log but are not printed.
+const WORKBENCH_CHATTER = /^(Resolv(ing|ed) connection token|Creating a socket|Ignoring fetching additional builtin|\[Service Worker\]|ChatSessionStore:|Updating additional builtin extensions cache|Creation of workbench contribution)/;
 
 /** @param {string} msg */
 const log = (msg) => console.log(`[test-host] ${msg}`);
@@ -34,7 +37,8 @@ const log = (msg) => console.log(`[test-host] ${msg}`);
 /**
  * @typedef {object} LaunchOptions
  * @property {string} extensionPath  absolute or relative folder of the extension's package.json
- * @property {string} [testsPath]    module exporting run(); omitted = just open the workbench
+ * @property {string} [testsPath]    CommonJS module (the extension host require()s it) exporting
+ *   `run(): Promise<void>` that rejects when a test fails; omitted = just open the workbench
  * @property {string} [workspacePath] folder to open; none = empty window
  * @property {Record<string, unknown>} [settings] extra user settings
  * @property {Record<string, string>} [env] extra environment for code-server and the extension host
@@ -48,13 +52,15 @@ const log = (msg) => console.log(`[test-host] ${msg}`);
  */
 export async function runTestsInHost({ timeoutMs = DEFAULT_TIMEOUT_MS, ...options }) {
   if (!options.testsPath) throw new Error('runTestsInHost: testsPath is required');
+  await ensureHost(); // a first install (about a minute) is not part of the run's time
   const started = Date.now();
   const run = await launch(options);
   /** @type {NodeJS.Timeout | undefined} */
   let timer;
   let code = 1;
   try {
-    const timeout = new Promise((done) => { timer = setTimeout(() => done(124), timeoutMs); });
+    // The timeout counts from the start: launching is part of the run.
+    const timeout = new Promise((done) => { timer = setTimeout(() => done(124), started + timeoutMs - Date.now()); });
     code = /** @type {number} */ (await Promise.race([run.exitCode, timeout]));
     if (code === 124) log(`timed out after ${timeoutMs / 1000} s`);
   } catch (err) {
@@ -69,9 +75,10 @@ export async function runTestsInHost({ timeoutMs = DEFAULT_TIMEOUT_MS, ...option
 
 /**
  * Opens the workbench with the extension loaded (no tests), for UI-level checks.
- * `close()` stops chromium and code-server and deletes the run's temp folders.
+ * `close()` stops chromium and code-server and deletes the run's temp folders;
+ * `close(true)` keeps the logs (e.g. when a UI check failed).
  * @param {Omit<LaunchOptions, 'testsPath'>} options
- * @returns {Promise<{ page: import('playwright-core').Page, close: () => Promise<void> }>}
+ * @returns {Promise<{ page: import('playwright-core').Page, close: (keepLogs?: boolean) => Promise<void> }>}
  */
 export async function openWorkbench(options) {
   const run = await launch({ ...options, testsPath: undefined });
@@ -81,7 +88,7 @@ export async function openWorkbench(options) {
     await run.close(false);
     throw err;
   }
-  return { page: run.page, close: () => run.close(true) };
+  return { page: run.page, close: (keepLogs = false) => run.close(!keepLogs) };
 }
 
 /** @param {LaunchOptions} options */
@@ -91,15 +98,20 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
   const dir = (/** @type {string} */ name) => join(root, name);
   const logs = logDir ? resolve(logDir) : dir('logs');
   const userData = dir('user-data');
-  // The extension may run embedded Postgres as OS user `postgres` inside userData's globalStorage,
-  // so every folder on that path must be traversable (mkdtemp makes 0700).
-  for (const d of [root, userData, join(userData, 'User'), dir('extensions'), dir('xdg-config'),
-    dir('xdg-data'), dir('xdg-cache'), dir('chromium-home'), dir('chromium-profile')]) {
+  // The extension may run embedded Postgres as OS user `postgres` inside its global storage, so
+  // every folder on that path must be traversable: mkdtemp makes 0700, and VS Code creates
+  // User/globalStorage as 0700 unless it already exists.
+  const user = join(userData, 'User');
+  for (const d of [root, userData, user, join(user, 'globalStorage'), join(user, 'workspaceStorage'),
+    dir('extensions'), dir('xdg-config'), dir('xdg-data'), dir('xdg-cache'), dir('chromium-home'), dir('chromium-profile')]) {
     mkdirSync(d, { recursive: true });
     chmodSync(d, 0o755);
   }
+  // Own TMPDIR so the sockets VS Code and git leave there go away with the run; 1777 like /tmp.
+  mkdirSync(dir('tmp'));
+  chmodSync(dir('tmp'), 0o1777);
   mkdirSync(logs, { recursive: true });
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
+  writeFileSync(join(user, 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
   writeFileSync(dir('config.yaml'), 'auth: none\n');
 
   const port = await freePort();
@@ -117,6 +129,7 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
       ...process.env,
       ...env,
       EXTENSIONS_GALLERY: '{}', // else every run tries to reach a marketplace
+      TMPDIR: dir('tmp'),
       XDG_CONFIG_HOME: dir('xdg-config'),
       XDG_DATA_HOME: dir('xdg-data'),
       XDG_CACHE_HOME: dir('xdg-cache'),
@@ -124,8 +137,19 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
   });
   closeSync(serverLog);
   const serverExited = new Promise((done) => server.once('exit', (code, signal) => done(signal ?? code)));
-  const killServer = () => { try { process.kill(-(server.pid ?? 0), 'SIGKILL'); } catch { /* already gone */ } };
-  process.once('exit', killServer); // last resort if the caller dies without close()
+  const killServer = () => signalGroup(server.pid, 'SIGKILL');
+  // Last resorts if the caller dies without close(): the detached group would outlive it.
+  const onSignal = (/** @type {NodeJS.Signals} */ signal) => {
+    unhook();
+    killServer();
+    process.kill(process.pid, signal); // re-raise for the default action or other listeners
+  };
+  const unhook = () => {
+    process.removeListener('exit', killServer);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
+  process.once('exit', killServer).once('SIGINT', onSignal).once('SIGTERM', onSignal);
 
   /** @type {import('playwright-core').BrowserContext | undefined} */
   let context;
@@ -135,16 +159,17 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
     if (closed) return;
     closed = true;
     await context?.close().catch(() => {});
-    try { process.kill(-(server.pid ?? 0), 'SIGTERM'); } catch { /* already gone */ }
-    await Promise.race([serverExited, sleep(5000)]);
-    killServer(); // whatever ignored SIGTERM (e.g. a postgres child)
-    process.removeListener('exit', killServer);
+    // SIGTERM first so children such as an embedded postgres can shut down cleanly.
+    if (signalGroup(server.pid, 'SIGTERM')) await groupGone(server.pid, 5000);
+    killServer();
+    unhook();
     if (existsSync(join(userData, 'logs'))) cpSync(join(userData, 'logs'), join(logs, 'server-logs'), { recursive: true });
     if (ok) {
       rmSync(root, { recursive: true, force: true });
     } else {
       // Keep only the logs.
-      for (const name of readdirSync(root)) if (join(root, name) !== logs) rmSync(join(root, name), { recursive: true, force: true });
+      if (dirname(logs) !== root) rmSync(root, { recursive: true, force: true });
+      else for (const name of readdirSync(root)) if (join(root, name) !== logs) rmSync(join(root, name), { recursive: true, force: true });
       log(`logs kept in ${logs}`);
     }
   };
@@ -159,6 +184,7 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
       env: {
         ...process.env,
         HOME: dir('chromium-home'),
+        TMPDIR: dir('tmp'),
         XDG_CONFIG_HOME: dir('xdg-config'),
         XDG_DATA_HOME: dir('xdg-data'),
         XDG_CACHE_HOME: dir('xdg-cache'),
@@ -177,9 +203,9 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
 
     // Both must exist before the workbench loads: it checks for them once.
     await page.exposeFunction('codeAutomationLog', (/** @type {string} */ type, /** @type {unknown[]} */ args) => {
-      const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
-      appendFileSync(output, `${type} ${text}\n`); if (process.env.DEBUG_RAW) appendFileSync("/tmp/raw.log", JSON.stringify([type, args]) + "\n");
-      printHostLine(type, text);
+      const text = format(...args); // args are console.log's: a format string and its values
+      appendFileSync(output, `${type} ${text}\n`);
+      if (!WORKBENCH_CHATTER.test(text)) printHostLine(type, text);
     });
     await page.exposeFunction('codeAutomationExit', (/** @type {number} */ code, /** @type {{ relativePath: string, contents: string }[]} */ files) => {
       for (const f of files ?? []) {
@@ -206,12 +232,13 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
 }
 
 /**
- * The workbench forwards the extension host's console as log lines; print them as plain output.
+ * Prints a line of the extension host's console; `info` is console.log, so it gets no tag.
  * @param {string} type @param {string} text
  */
 function printHostLine(type, text) {
+  const tag = type === 'info' ? '' : ` ${type}`;
   const stream = type === 'error' || type === 'warn' ? process.stderr : process.stdout;
-  stream.write(`[host ${type}] ${text}\n`);
+  stream.write(text.split('\n').map((line) => `[host${tag}] ${line}\n`).join(''));
 }
 
 /** @param {number} port @param {Promise<unknown>} serverExited */
@@ -222,11 +249,30 @@ async function waitForHealth(port, serverExited) {
   while (Date.now() < deadline) {
     if (exited) throw new Error('code-server exited during startup; see code-server.log');
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
+      if ((await globalThis.fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
     } catch { /* not listening yet */ }
     await sleep(100);
   }
   throw new Error('code-server did not answer /healthz within 30 s');
+}
+
+/**
+ * @param {number | undefined} pgid @param {NodeJS.Signals | 0} signal
+ * @returns {boolean} false when the process group no longer exists
+ */
+function signalGroup(pgid, signal) {
+  try {
+    if (pgid) process.kill(-pgid, signal);
+    return Boolean(pgid);
+  } catch {
+    return false;
+  }
+}
+
+/** @param {number | undefined} pgid @param {number} ms */
+async function groupGone(pgid, ms) {
+  const deadline = Date.now() + ms;
+  while (signalGroup(pgid, 0) && Date.now() < deadline) await sleep(100);
 }
 
 /** @returns {Promise<number>} a TCP port that was free a moment ago */

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { createResource, ensureUser, getResourceById } from '../../src/db/queries';
+import type { ImportReport } from '../../src/db/transfer';
+import type { Resource } from '../../src/db/schema';
+import { closeAllEditors, editorWithSelection, findNode, pick, resourceLabels, session, stubPrompts, treeRows, unique } from './helpers';
+
+describe('use a resource', () => {
+  afterEach(closeAllEditors);
+
+  it('asks for a prompt’s {{variables}}, inserts it at the cursor, and counts the use in the tree', async () => {
+    const s = await session();
+    const prompt = await createResource(s.db, s.userId, { name: unique('Translate'), resourceType: 'prompt', content: { text: 'Translate {{text}} into {{language}}.' } });
+    await vscode.commands.executeCommand('agentResources.refresh');
+    const editor = await editorWithSelection('', 'plaintext');
+    const prompts = stubPrompts({ inputBox: ['hello', 'French'], quickPick: [pick('Insert at Cursor')] });
+    try {
+      const used = await vscode.commands.executeCommand<string>('agentResources.use', await findNode(`own:${prompt.id}`));
+      assert.equal(used, 'Translate hello into French.');
+    } finally {
+      prompts.restore();
+    }
+    assert.equal(editor.document.getText(), 'Translate hello into French.');
+    const stored = await getResourceById(s.db, s.userId, prompt.id);
+    assert.equal(stored!.executionCount, 1);
+    assert.ok(stored!.lastExecutedAt);
+    assert.match((await treeRows()).find((r) => r.label === prompt.name)!.description, /1 use/);
+  });
+
+  it('copies to the clipboard programmatically with the variables given, and uses one workflow step', async () => {
+    const s = await session();
+    const prompt = await createResource(s.db, s.userId, { name: unique('Ask'), resourceType: 'prompt', content: { text: 'Explain {{thing}}' } });
+    const text = await vscode.commands.executeCommand<string>('agentResources.use', prompt.id, { variables: { thing: 'monads' }, target: 'clipboard' });
+    assert.equal(text, 'Explain monads');
+    assert.equal(await vscode.env.clipboard.readText(), 'Explain monads');
+    const flow = await createResource(s.db, s.userId, { name: unique('Flow'), resourceType: 'workflow', content: { steps: [{ text: 'one' }, { text: 'two' }] } });
+    assert.equal(await vscode.commands.executeCommand<string>('agentResources.use', flow.id, { step: 1, target: 'clipboard' }), 'two');
+    assert.equal(await vscode.env.clipboard.readText(), 'two');
+  });
+});
+
+describe('find and organise', () => {
+  const tag = unique('org').replace(/\s/g, '');
+  let a: Resource;
+  let b: Resource;
+
+  before(async () => {
+    const s = await session();
+    a = await createResource(s.db, s.userId, { name: `${tag} alpha 100%`, description: 'first', resourceType: 'prompt', content: { text: 'a' } });
+    b = await createResource(s.db, s.userId, { name: `${tag} beta`, description: 'second_one', resourceType: 'workflow', content: { steps: [{ text: 'b' }] } });
+  });
+  afterEach(async () => {
+    await vscode.commands.executeCommand('agentResources.clearSearch');
+  });
+
+  it('searches on the server, shows the filter, and clears it', async () => {
+    await vscode.commands.executeCommand('agentResources.search', { text: `${tag} alpha 100%` });
+    assert.deepEqual(await resourceLabels(), [a.name]);
+    const { treeView } = await (await import('./helpers')).api();
+    assert.match(treeView.description ?? '', new RegExp(tag));
+    await vscode.commands.executeCommand('agentResources.search', { text: 'second_' });
+    assert.ok((await resourceLabels()).includes(b.name), 'matches the description; _ is literal');
+    await vscode.commands.executeCommand('agentResources.clearSearch');
+    assert.equal(treeView.description, undefined);
+    assert.ok((await resourceLabels()).length >= 2);
+  });
+
+  it('filters by type, sorts, and shows a flat list when grouping is off', async () => {
+    await vscode.commands.executeCommand('agentResources.search', { text: tag });
+    assert.deepEqual((await treeRows()).filter((r) => r.depth === 0).map((r) => r.label), ['Workflows', 'Prompts'], 'grouped by type');
+    await vscode.commands.executeCommand('agentResources.filterByType', { type: 'workflow' });
+    assert.deepEqual(await resourceLabels(), [b.name]);
+    await vscode.commands.executeCommand('agentResources.filterByType', { type: 'all' });
+    await vscode.commands.executeCommand('agentResources.toggleGrouping');
+    await vscode.commands.executeCommand('agentResources.sortBy', { order: 'name' });
+    try {
+      const rows = await treeRows();
+      assert.ok(rows.every((r) => r.depth === 0 && r.contextValue.startsWith('resource.')), 'flat: no group rows');
+      assert.deepEqual(rows.map((r) => r.label), [a.name, b.name], 'by name');
+    } finally {
+      await vscode.commands.executeCommand('agentResources.toggleGrouping');
+      await vscode.commands.executeCommand('agentResources.sortBy', { order: 'updated' });
+    }
+  });
+
+  it('pins to the top, unpins, renames, toggles public, and deletes after a modal confirmation', async () => {
+    await vscode.commands.executeCommand('agentResources.search', { text: tag });
+    await vscode.commands.executeCommand('agentResources.toggleGrouping');
+    try {
+      assert.deepEqual(await resourceLabels(), [b.name, a.name], 'most recently updated first');
+      await vscode.commands.executeCommand('agentResources.pin', a.id);
+      assert.deepEqual(await resourceLabels(), [a.name, b.name], 'pinned first');
+      assert.match((await treeRows())[0]!.contextValue, /\.pinned\./);
+      await vscode.commands.executeCommand('agentResources.unpin', a.id);
+      assert.deepEqual(await resourceLabels(), [b.name, a.name]);
+      await vscode.commands.executeCommand('agentResources.rename', b.id, { name: `${tag} gamma` });
+      assert.ok((await resourceLabels()).includes(`${tag} gamma`));
+      assert.equal(await vscode.commands.executeCommand('agentResources.togglePublic', b.id), true);
+      assert.match((await treeRows()).find((r) => r.label === `${tag} gamma`)!.contextValue, /\.public\./);
+      const cancel = stubPrompts({ warning: [undefined] });
+      try {
+        await vscode.commands.executeCommand('agentResources.delete', await findNode(`own:${a.id}`));
+        assert.equal(cancel.messages[0]!.text, `Delete “${a.name}”?`);
+      } finally {
+        cancel.restore();
+      }
+      assert.ok((await resourceLabels()).includes(a.name), 'cancelled: still there');
+      const confirm = stubPrompts({ warning: ['Delete'] });
+      try {
+        await vscode.commands.executeCommand('agentResources.delete', await findNode(`own:${a.id}`));
+      } finally {
+        confirm.restore();
+      }
+      assert.ok(!(await resourceLabels()).includes(a.name));
+    } finally {
+      await vscode.commands.executeCommand('agentResources.toggleGrouping');
+    }
+  });
+
+  it('browses other users’ public resources, read-only', async () => {
+    const s = await session();
+    const other = await ensureUser(s.db, `${tag}-public@example.com`);
+    const theirs = await createResource(s.db, other.id, { name: `${tag} shared wisdom`, resourceType: 'prompt', content: { text: 'w' }, isPublic: true });
+    await createResource(s.db, other.id, { name: `${tag} their secret`, resourceType: 'prompt', content: { text: 's' } });
+    await vscode.commands.executeCommand('agentResources.browsePublic');
+    await vscode.commands.executeCommand('agentResources.search', { text: tag });
+    const rows = (await treeRows()).filter((r) => r.contextValue.startsWith('resource.'));
+    assert.deepEqual(rows.map((r) => r.label), [theirs.name]);
+    assert.match(rows[0]!.contextValue, /\.foreign$/);
+  });
+
+  it('exports and imports the library as JSON, reporting invalid entries and never duplicating', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-resources-io-'));
+    const exported = await vscode.commands.executeCommand<{ exported: number }>('agentResources.exportLibrary', { uri: vscode.Uri.file(join(dir, 'lib.json')) });
+    assert.ok(exported.exported >= 1);
+    const file = join(dir, 'import.json');
+    writeFileSync(file, JSON.stringify({
+      format: 'agent-resources-library',
+      version: 1,
+      resources: [
+        { name: `${tag} imported`, resourceType: 'prompt', content: { text: 'imported text' } },
+        { name: '   ', resourceType: 'prompt', content: { text: 'x' } },
+        { name: `${tag} bad type`, resourceType: 'spell', content: {} },
+      ],
+    }));
+    const prompts = stubPrompts();
+    try {
+      const first = await vscode.commands.executeCommand<ImportReport>('agentResources.importLibrary', { uri: vscode.Uri.file(file) });
+      assert.equal(first.imported, 1);
+      assert.deepEqual(first.skipped.map((x) => x.index), [1, 2]);
+      assert.match(first.skipped[0]!.reason, /name/);
+      const second = await vscode.commands.executeCommand<ImportReport>('agentResources.importLibrary', { uri: vscode.Uri.file(file) });
+      assert.equal(second.imported, 0);
+      assert.equal(second.unchanged, 1);
+    } finally {
+      prompts.restore();
+    }
+    await vscode.commands.executeCommand('agentResources.search', { text: `${tag} imported` });
+    assert.deepEqual(await resourceLabels(), [`${tag} imported`]);
+  });
+});

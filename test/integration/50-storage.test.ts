@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { createDatabaseClient } from '../../src/db/client';
+import { createResource, ensureUser } from '../../src/db/queries';
+import { attachLocalServer, type LocalServerHandle } from '../../src/storage/local/localServer';
+import { postgresBinDir } from '../../src/storage/local/postgresProcess';
+import { api, extensionId, resourceLabels, session, stubPrompts, unique, waitFor } from './helpers';
+
+/** Every settings file and log under the VS Code user data folder. */
+function settingsAndLogs(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      const stat = statSync(path, { throwIfNoEntry: false });
+      if (stat?.isDirectory()) walk(path);
+      else if (stat && (name === 'settings.json' || name.endsWith('.log'))) found.push(path);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+describe('storage: team database and back', () => {
+  let team: LocalServerHandle;
+  let teamUrl: string;
+  let localName: string;
+
+  before(async function () {
+    this.timeout(60_000);
+    const extensionPath = vscode.extensions.getExtension(extensionId)!.extensionPath;
+    const dir = mkdtempSync(join(tmpdir(), 'agent-resources-team-'));
+    chmodSync(dir, 0o755);
+    // A second real Postgres plays the team's server.
+    team = await attachLocalServer({ storageDir: dir, binDir: postgresBinDir(extensionPath) });
+    teamUrl = `postgres://${team.user}:${encodeURIComponent(team.password)}@${team.host}:${team.port}/${team.database}`;
+    const s = await session();
+    localName = unique('Local only');
+    await createResource(s.db, s.userId, { name: localName, resourceType: 'prompt', content: { text: 'local' } });
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await vscode.commands.executeCommand('agentResources.useLocalLibrary');
+    await team?.release();
+  });
+
+  it('refuses a wrong password with a clear message, keeps nothing, and names no password', async () => {
+    const wrong = teamUrl.replace(encodeURIComponent(team.password), 'wrong-password-123');
+    const prompts = stubPrompts();
+    try {
+      assert.equal(await vscode.commands.executeCommand('agentResources.connect', { connectionString: wrong }), undefined);
+      const error = prompts.messages.find((m) => m.kind === 'error')!;
+      assert.match(error.text, /rejected the user name or password/);
+      assert.match(error.text, /Nothing was saved/);
+      assert.ok(!error.text.includes('wrong-password-123'));
+      assert.deepEqual(error.actions.slice(0, 1), ['Retry']);
+    } finally {
+      prompts.restore();
+    }
+    assert.equal((await api()).storage.state.mode, 'local');
+  });
+
+  it('says a refused connection is refused', async () => {
+    const prompts = stubPrompts();
+    try {
+      await vscode.commands.executeCommand('agentResources.connect', { connectionString: 'postgres://u:secretpw@127.0.0.1:1/db' });
+      assert.match(prompts.messages.find((m) => m.kind === 'error')!.text, /127\.0\.0\.1:1 \(connection refused\)/);
+    } finally {
+      prompts.restore();
+    }
+  });
+
+  it('connects to the team database, offers to create the tables, lists the team’s resources, and switches back', async function () {
+    this.timeout(60_000);
+    const { storage } = await api();
+    const email = (await session()).email;
+    const prompts = stubPrompts();
+    try {
+      await vscode.commands.executeCommand('agentResources.connect', { connectionString: teamUrl, label: 'team-test' });
+    } finally {
+      prompts.restore();
+    }
+    assert.equal(storage.state.kind, 'setup', 'the tables are missing and nothing was created without a yes');
+    assert.deepEqual(await resourceLabels(), []);
+    await vscode.commands.executeCommand('agentResources.createTeamSchema', { confirm: true });
+    assert.equal(storage.state.kind, 'noUser', `no user ${email} in the team database yet`);
+    const admin = createDatabaseClient(teamUrl, { max: 1 });
+    try {
+      const user = await ensureUser(admin.db, email);
+      await createResource(admin.db, user.id, { name: 'Team playbook', resourceType: 'workflow', content: { steps: [{ text: 'plan' }] } });
+    } finally {
+      await admin.close();
+    }
+    // Retry reads the connection string again: from SecretStorage, the only place it is kept.
+    await vscode.commands.executeCommand('agentResources.retry');
+    const state = storage.state as { kind: string; mode: string; label: string };
+    assert.equal(state.kind, 'ready');
+    assert.equal(state.mode, 'team');
+    assert.equal(state.label, 'team-test');
+    assert.deepEqual(await resourceLabels(), ['Team playbook']);
+
+    await vscode.commands.executeCommand('agentResources.useLocalLibrary');
+    assert.equal((storage.state as { mode: string }).mode, 'local');
+    assert.ok((await resourceLabels()).includes(localName));
+    assert.ok(!(await resourceLabels()).includes('Team playbook'));
+  });
+
+  it('wrote the team password to no settings file and no log', async () => {
+    const globalStorage = (await api()).storage as unknown as { context: { globalStorageDir: string } };
+    const userDataDir = join(globalStorage.context.globalStorageDir, '..', '..', '..');
+    const files = settingsAndLogs(userDataDir);
+    assert.ok(files.some((f) => f.endsWith('settings.json')), `settings files found under ${userDataDir}`);
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      assert.ok(!text.includes(team.password), `${file} holds the password`);
+    }
+  });
+});
+
+describe('storage: faults', () => {
+  it('restarts a local server killed with SIGKILL, by itself, with every committed row there', async function () {
+    this.timeout(60_000);
+    const { storage } = await api();
+    const s = await session();
+    const name = unique('Survives a crash');
+    await createResource(s.db, s.userId, { name, resourceType: 'prompt', content: { text: 'durable' } });
+    const [setting] = await s.client.sql<{ data_directory: string }[]>`select current_setting('data_directory') as data_directory`;
+    const dataDir = setting!.data_directory;
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
+    const prompts = stubPrompts();
+    try {
+      await vscode.commands.executeCommand('agentResources.refresh');
+      await resourceLabels();
+      await waitFor('the storage to notice and reconnect', () => (storage.state.kind === 'ready' && storage.state.session !== s) || undefined, 30_000);
+    } finally {
+      prompts.restore();
+    }
+    await vscode.commands.executeCommand('agentResources.search', { text: name });
+    try {
+      assert.deepEqual(await resourceLabels(), [name]);
+    } finally {
+      await vscode.commands.executeCommand('agentResources.clearSearch');
+    }
+  });
+});

@@ -1,0 +1,61 @@
+// Runs the extension-host suite inside a real VS Code (code-server + headless Chromium, offline).
+// With --electron, through @vscode/test-electron instead (contributors with internet and a display).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runTestsInHost } from '../host/run.mjs';
+
+const root = resolve(import.meta.dirname, '..', '..');
+execFileSync(process.execPath, [join(root, 'test', 'integration', 'build.mjs')], { stdio: 'inherit', cwd: root });
+
+const workspace = mkdtempSync(join(tmpdir(), 'agent-resources-workspace-'));
+chmodSync(workspace, 0o755);
+writeFileSync(join(workspace, 'notes.md'), '# Notes\n\nSummarise {{topic}} for a new teammate.\n');
+
+const options = {
+  extensionPath: root,
+  testsPath: join(root, 'out', 'integration', 'index.js'),
+  workspacePath: workspace,
+  env: {
+    AGENT_RESOURCES_RESULTS_FILE: process.env.AGENT_RESOURCES_RESULTS_FILE ?? '',
+    AGENT_RESOURCES_TEST_GREP: process.env.AGENT_RESOURCES_TEST_GREP ?? '',
+  },
+  timeoutMs: 10 * 60_000,
+};
+
+let code;
+try {
+  if (process.argv.includes('--electron')) {
+    const { runTestsInElectron } = await import('../host/electron.mjs');
+    code = await runTestsInElectron(options);
+  } else {
+    code = await runTestsInHost(options);
+  }
+} finally {
+  stopOrphanedServers();
+}
+process.exit(code);
+
+/**
+ * The extension starts its local Postgres detached (it outlives a window); the host is
+ * killed at the end of a run, so stop the servers whose data folders the run created.
+ */
+function stopOrphanedServers() {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmdline;
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const dataDir = cmdline[cmdline.indexOf('-D') + 1] ?? '';
+    if (cmdline[0]?.endsWith('/postgres') && cmdline.includes('-D') && dataDir.startsWith(tmpdir()) && /agent-resources-(host|team)-/.test(dataDir)) {
+      try {
+        process.kill(Number(pid), 'SIGINT');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
