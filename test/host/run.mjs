@@ -116,13 +116,7 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
 
   const port = await freePort();
   const serverLog = openSync(join(logs, 'code-server.log'), 'a');
-  const server = spawn(host.nodePath, [
-    join(host.codeServerDir, 'out', 'node', 'entry.js'),
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--config', dir('config.yaml'),
-    '--user-data-dir', userData, '--extensions-dir', dir('extensions'),
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--disable-proxy', '--ignore-last-opened',
-  ], {
+  const server = spawn(host.nodePath, codeServerArgs(host, { port, config: dir('config.yaml'), userData, extensionsDir: dir('extensions') }), {
     detached: true, // own process group: killing it also stops the extension host and its children
     stdio: ['ignore', serverLog, serverLog],
     env: {
@@ -232,6 +226,21 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
 }
 
 /**
+ * code-server's command line: offline, no auth, bound to 127.0.0.1 only.
+ * @param {{ codeServerDir: string }} host
+ * @param {{ port: number, config: string, userData: string, extensionsDir: string }} dirs
+ */
+export function codeServerArgs(host, { port, config, userData, extensionsDir }) {
+  return [
+    join(host.codeServerDir, 'out', 'node', 'entry.js'),
+    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--config', config,
+    '--user-data-dir', userData, '--extensions-dir', extensionsDir,
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-getting-started-override', '--disable-proxy', '--ignore-last-opened',
+  ];
+}
+
+/**
  * Prints a line of the extension host's console; `info` is console.log, so it gets no tag.
  * @param {string} type @param {string} text
  */
@@ -276,7 +285,7 @@ async function groupGone(pgid, ms) {
 }
 
 /** @returns {Promise<number>} a TCP port that was free a moment ago */
-function freePort() {
+export function freePort() {
   return new Promise((done, fail) => {
     const srv = createServer().once('error', fail);
     srv.listen(0, '127.0.0.1', () => {

@@ -66,8 +66,8 @@ describe('save the selection', () => {
   });
 
   it('tells the user to select text first when nothing is selected', async () => {
-    const document = await vscode.workspace.openTextDocument({ content: 'nothing selected', language: 'plaintext' });
-    await vscode.window.showTextDocument(document);
+    const editor = await editorWithSelection('nothing selected', 'plaintext');
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
     const prompts = stubPrompts();
     try {
       await vscode.commands.executeCommand('agentResources.saveSelectionAsPrompt', { name: 'x' });

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentResourcesApi } from '../../src/extension';
 import type { Session } from '../../src/storage/storageService';
@@ -123,9 +126,16 @@ export const pick = (text: string) => (items: readonly vscode.QuickPickItem[]) =
   return found;
 };
 
-/** An untitled editor holding the text, with all of it selected. */
+const extensions: Record<string, string> = { markdown: 'md', json: 'json', plaintext: 'txt' };
+
+/**
+ * An editor on a new file holding the text, with all of it selected. A file, not an untitled
+ * document: VS Code may hand back a just-closed untitled model with its old text.
+ */
 export async function editorWithSelection(text: string, language = 'markdown'): Promise<vscode.TextEditor> {
-  const document = await vscode.workspace.openTextDocument({ content: text, language });
+  const file = join(mkdtempSync(join(tmpdir(), 'agent-resources-editor-')), `selection.${extensions[language] ?? 'txt'}`);
+  writeFileSync(file, text);
+  const document = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(file), language);
   const editor = await vscode.window.showTextDocument(document);
   editor.selection = new vscode.Selection(document.positionAt(0), document.positionAt(text.length));
   // Commands read window.activeTextEditor: wait until the workbench reports this one.

@@ -14,7 +14,7 @@ export async function run(): Promise<void> {
     reporter: require(join(__dirname, '..', '..', 'test', 'support', 'count-reporter.cjs')),
   });
   const only = process.env.AGENT_RESOURCES_TEST_GREP;
-  if (only) mocha.grep(only);
+  if (only) mocha.grep(new RegExp(only));
   for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(join(__dirname, file));
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);

