@@ -1,14 +1,15 @@
 // Runs every suite, each in its own process, and prints the totals as the last line:
 // "N passed, N failed". Exits non-zero when any test failed or a suite could not run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const suites = [
   { name: 'data layer (plain Node, real Postgres)', command: ['npx', 'mocha', '--config', 'test/db/.mocharc.json'] },
-  { name: 'storage (plain Node, real Postgres)', command: ['npx', 'mocha', '--config', 'test/storage/.mocharc.json'], optional: 'test/storage/.mocharc.json' },
-  { name: 'extension (real VS Code host)', command: ['node', 'test/integration/run.mjs'], optional: 'test/integration/run.mjs' },
+  { name: 'storage (plain Node, real Postgres)', command: ['npx', 'mocha', '--config', 'test/storage/.mocharc.json'] },
+  { name: 'extension (real VS Code host)', command: ['node', 'test/integration/run.mjs'] },
+  { name: 'user interface (workbench in headless Chromium)', command: ['npx', 'mocha', '--config', 'test/ui/.mocharc.json'] },
 ];
 
 const only = process.argv.slice(2);
@@ -18,7 +19,6 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 
 for (const [index, suite] of suites.entries()) {
   if (only.length && !only.some((o) => suite.name.startsWith(o))) continue;
-  if (suite.optional && !existsSync(suite.optional)) continue;
   const resultsFile = join(dir, `${index}.json`);
   console.log(`\n=== ${suite.name} ===`);
   const run = spawnSync(suite.command[0], suite.command.slice(1), {

@@ -21,6 +21,10 @@ export const limits = {
 const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
 /** Characters as Postgres counts them for varchar(n): code points, not UTF-16 units. */
 const codePoints = (s: string) => [...s].length;
+// Half of a surrogate pair on its own is not a character: UTF-8 cannot carry it, so the driver
+// would silently store U+FFFD instead (text) or Postgres would refuse it (jsonb).
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const loneSurrogateRule = 'must not contain unpaired surrogates (half of an emoji or other broken character)';
 
 export const nameSchema = z
   .string({ error: 'must be text' })
@@ -31,7 +35,8 @@ export const nameSchema = z
   })
   .refine((s) => !controlCharacter.test(s), {
     error: 'must not contain control characters such as tabs or line breaks',
-  });
+  })
+  .refine((s) => !loneSurrogate.test(s), { error: loneSurrogateRule });
 
 export const descriptionSchema = z
   .string({ error: 'must be text' })
@@ -40,6 +45,7 @@ export const descriptionSchema = z
     error: `must be at most ${limits.descriptionLength} characters`,
   })
   .refine((s) => !s.includes('\u0000'), { error: 'must not contain NUL characters' })
+  .refine((s) => !loneSurrogate.test(s), { error: loneSurrogateRule })
   .transform((s) => (s === '' ? null : s))
   .nullable();
 
@@ -98,21 +104,35 @@ export type WorkflowStep = z.infer<typeof workflowStepSchema>;
 export type AgentConfigContent = z.infer<typeof agentConfigContentSchema>;
 export type ResourceContent = PromptContent | WorkflowContent | AgentConfigContent;
 
+/** Why a JSON string or key cannot be stored as jsonb, if it cannot. */
+function jsonTextIssue(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'must not contain NUL (\\u0000) characters';
+  if (loneSurrogate.test(s)) return loneSurrogateRule;
+  return undefined;
+}
+
 /**
  * Checks what zod cannot see cheaply: nesting depth (walked without recursion, so a
- * hostile document cannot overflow the stack), NUL characters (Postgres' jsonb rejects
- * them) and the serialized size.
+ * hostile document cannot overflow the stack), NUL characters and unpaired surrogates
+ * (Postgres' jsonb rejects them), values JSON cannot hold (NaN and Infinity would be
+ * stored as null, a BigInt makes JSON.stringify throw) and the serialized size.
  */
 export function jsonLimitsIssue(value: unknown): string | undefined {
   const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
   while (stack.length > 0) {
     const { value: v, depth } = stack.pop()!;
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) return 'must not contain NUL (\\u0000) characters';
+      const issue = jsonTextIssue(v);
+      if (issue) return issue;
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return 'must be JSON: NaN and Infinity are not JSON numbers';
+    } else if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') {
+      return `must be JSON: a ${typeof v} is not a JSON value`;
     } else if (v !== null && typeof v === 'object') {
       if (depth >= limits.contentDepth) return `must not be nested deeper than ${limits.contentDepth} levels`;
       for (const [key, child] of Object.entries(v)) {
-        if (key.includes('\u0000')) return 'must not contain NUL (\\u0000) characters';
+        const issue = jsonTextIssue(key);
+        if (issue) return issue;
         stack.push({ value: child, depth: depth + 1 });
       }
     }
@@ -190,6 +210,8 @@ export const listOptionsSchema = z
     search: z
       .string()
       .max(limits.searchLength, { error: `must be at most ${limits.searchLength} characters` })
+      .refine((s) => !s.includes('\u0000'), { error: 'must not contain NUL characters' })
+      .refine((s) => !loneSurrogate.test(s), { error: loneSurrogateRule })
       .transform((s) => s.trim())
       .optional(),
     type: resourceTypeSchema.optional(),

