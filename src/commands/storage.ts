@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { createDatabaseClient } from '../db/client';
 import { UserFacingError } from '../common/userError';
 import { describeConnectionError } from '../storage/connectionErrors';
-import { connectionStringProblem, resolveTeamConnection, type TlsMode } from '../storage/teamConnection';
+import { readStorageSettings } from '../storage/settings';
+import { connectionStringProblem, resolveTeamConnection } from '../storage/teamConnection';
 import { isProgrammatic } from './arguments';
 import type { CommandContext } from './context';
 
@@ -17,8 +18,7 @@ async function connect(ctx: CommandContext, args?: ConnectArgs): Promise<{ label
   if (connectionString === undefined) return undefined;
   const problem = connectionString === '' ? undefined : connectionStringProblem(connectionString);
   if (problem) throw new Error(`${problem}. Nothing was saved.`);
-  const config = vscode.workspace.getConfiguration('agentResources.team');
-  const resolved = resolveTeamConnection(connectionString || undefined, { tlsMode: config.get<TlsMode>('tlsMode', 'prefer'), caFile: config.get<string>('caFile') || undefined });
+  const resolved = resolveTeamConnection(connectionString || undefined, readStorageSettings());
   ctx.log.addSecret(resolved.password);
   ctx.log.addSecret(connectionString);
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing the connection to ${resolved.label}…` }, async () => {

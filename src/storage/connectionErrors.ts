@@ -94,12 +94,23 @@ export function describeConnectionError(err: unknown, target: ConnectionTarget |
 
 /** Removes passwords: the given secrets, and the password part of any connection URL. */
 export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
-  out = out.replace(/(password\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1***');
-  for (const secret of secrets) {
-    if (secret && secret.length >= 3) out = out.split(secret).join('***');
-    const encoded = secret ? encodeURIComponent(secret) : '';
-    if (encoded && encoded !== secret && encoded.length >= 3) out = out.split(encoded).join('***');
-  }
+  let out = text;
+  // Known secrets first, so that the patterns below cannot cut one in half and leave the rest.
+  for (const secret of secrets) if (secret && secret.length >= 3) out = out.replace(secretPattern(secret), '***');
+  // Up to the last @ of the URL: a password typed with a raw @ in it is still covered whole.
+  out = out.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)\S*@/gi, '$1***@');
+  out = out.replace(/(password["']?\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)/gi, '$1***');
   return out;
+}
+
+/** A secret as written raw or percent-encoded, wholly or in part, in either case of hex digits (+ for a space). */
+function secretPattern(secret: string): RegExp {
+  const characters = [...secret].map((ch) => {
+    const raw = ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    const encoded = [...Buffer.from(ch, 'utf8')]
+      .map((byte) => `%${byte.toString(16).padStart(2, '0').replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`)}`)
+      .join('');
+    return `(?:${raw}|${encoded}${ch === ' ' ? '|\\+' : ''})`;
+  });
+  return new RegExp(characters.join(''), 'g');
 }

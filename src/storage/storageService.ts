@@ -13,9 +13,11 @@ import { resolveUserEmail } from './identity';
 import { attachLocalServer, type LocalServerHandle } from './local/localServer';
 import { postgresBinDir } from './local/postgresProcess';
 import type { TeamSecrets } from './secrets';
-import { resolveTeamConnection, type TlsMode } from './teamConnection';
+import { readStorageSettings, type StorageMode } from './settings';
+import { resolveTeamConnection } from './teamConnection';
 
-export type StorageMode = 'local' | 'team';
+export type { StorageMode };
+
 
 export interface Session {
   db: Database;
@@ -175,7 +177,7 @@ export class StorageService extends Disposable {
     const client = createDatabaseClient(undefined, options);
     this.connection = { client, local };
     await migrateDatabase(undefined, this.migrationsFolder(), options);
-    const email = (await resolveUserEmail(vscode.workspace.getConfiguration('agentResources').get<string>('userEmail'))) ?? `${userInfo().username}@localhost`;
+    const email = (await resolveUserEmail(readStorageSettings().userEmail)) ?? `${userInfo().username}@localhost`;
     const user = await ensureUser(client.db, email);
     this.log.info(`Local library ready in ${Math.round(performance.now() - started)} ms (server ${local.started ? 'started' : 'attached'}, port ${local.port})`);
     return { db: client.db, client, userId: user.id, email: user.email, mode: 'local', label: 'local library' };
@@ -183,11 +185,8 @@ export class StorageService extends Disposable {
 
   private async connectTeam(): Promise<Session> {
     const connectionString = await this.secrets.get();
-    const config = vscode.workspace.getConfiguration('agentResources.team');
-    const resolved = resolveTeamConnection(connectionString, {
-      tlsMode: config.get<TlsMode>('tlsMode', 'prefer'),
-      caFile: config.get<string>('caFile') || undefined,
-    });
+    const settings = readStorageSettings();
+    const resolved = resolveTeamConnection(connectionString, settings);
     this.lastTarget = resolved.target;
     this.lastPassword = resolved.password;
     this.log.addSecret(resolved.password);
@@ -197,7 +196,7 @@ export class StorageService extends Disposable {
     this.connection = { client };
     await client.sql`select 1`;
     let schema = await checkSchema(client.sql);
-    if (schema.state !== 'ready' && config.get<boolean>('allowSchemaChanges', false)) {
+    if (schema.state !== 'ready' && settings.allowSchemaChanges) {
       this.log.info(`Team database schema is ${schema.state}: applying migrations (agentResources.team.allowSchemaChanges is on)`);
       await migrateDatabase(resolved.url, this.migrationsFolder(), resolved.options);
       schema = await checkSchema(client.sql);
@@ -206,7 +205,7 @@ export class StorageService extends Disposable {
       const what = schema.state === 'missing' ? 'has no resource tables' : `lacks ${schema.missing.join(', ')}`;
       throw new SetupNeeded({ kind: 'setup', mode: 'team', label, schema }, `The team database ${label} ${what}. Run "Create Resource Tables in Team Database" to add them, or use the local library.`);
     }
-    const email = await resolveUserEmail(vscode.workspace.getConfiguration('agentResources').get<string>('userEmail'));
+    const email = await resolveUserEmail(settings.userEmail);
     if (!email) {
       throw new SetupNeeded({ kind: 'noUser', mode: 'team', label, email: '' }, 'Set agentResources.userEmail to the email you use in the chat app, so the extension knows whose resources to show.');
     }
@@ -220,8 +219,7 @@ export class StorageService extends Disposable {
   /** Applies the migrations to the team database: only ever called after the user said yes. */
   async createTeamSchema(): Promise<void> {
     const connectionString = await this.secrets.get();
-    const config = vscode.workspace.getConfiguration('agentResources.team');
-    const resolved = resolveTeamConnection(connectionString, { tlsMode: config.get<TlsMode>('tlsMode', 'prefer'), caFile: config.get<string>('caFile') || undefined });
+    const resolved = resolveTeamConnection(connectionString, readStorageSettings());
     await migrateDatabase(resolved.url, this.migrationsFolder(), resolved.options);
     this.log.info(`Created the resource tables in the team database ${resolved.label}`);
     await this.reconnect();
@@ -237,11 +235,11 @@ export class StorageService extends Disposable {
   }
 
   private configuredMode(): StorageMode {
-    return vscode.workspace.getConfiguration('agentResources.storage').get<StorageMode>('mode', 'local') === 'team' ? 'team' : 'local';
+    return readStorageSettings().mode;
   }
 
   private teamLabelSetting(): string | undefined {
-    return vscode.workspace.getConfiguration('agentResources.team').get<string>('label') || undefined;
+    return readStorageSettings().teamLabel;
   }
 
   private target(): ConnectionTarget | undefined {

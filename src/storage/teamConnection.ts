@@ -62,6 +62,16 @@ export function connectionStringProblem(text: string): string | undefined {
   try {
     const url = new URL(trimmed);
     if (!url.hostname) return 'The connection string has no host: postgres://user:password@HOST:5432/database';
+    // User, password, host and database are percent-decoded when connecting: each must decode.
+    for (const part of [url.username, url.password, url.hostname, url.pathname.slice(1)]) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(part);
+      } catch {
+        return 'The connection string has a % that does not start a valid escape such as %40 (write a % itself as %25)';
+      }
+      if (decoded.includes('\u0000')) return 'The connection string must not contain a NUL character (%00)';
+    }
     return undefined;
   } catch {
     return 'The connection string is not a valid URL (special characters in the password must be percent-encoded, e.g. @ as %40)';

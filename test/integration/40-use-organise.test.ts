@@ -120,6 +120,30 @@ describe('find and organise', () => {
     }
   });
 
+  it('loads a large library one page at a time with a "Load more" row', async () => {
+    const s = await session();
+    const many = `${tag} many`;
+    for (let i = 0; i < 25; i++) await createResource(s.db, s.userId, { name: `${many} ${String(i).padStart(2, '0')}`, resourceType: 'prompt', content: { text: String(i) } });
+    const config = vscode.workspace.getConfiguration('agentResources');
+    await config.update('view.pageSize', 10, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('agentResources.toggleGrouping');
+    try {
+      await vscode.commands.executeCommand('agentResources.search', { text: many });
+      let rows = await treeRows();
+      assert.equal(rows.filter((r) => r.contextValue.startsWith('resource.')).length, 10);
+      assert.equal(rows[rows.length - 1]!.label, 'Load more…');
+      await vscode.commands.executeCommand('agentResources.loadMore', 'all');
+      assert.equal((await resourceLabels()).length, 20);
+      await vscode.commands.executeCommand('agentResources.loadMore', 'all');
+      rows = await treeRows();
+      assert.equal(new Set(rows.map((r) => r.label)).size, 25, 'every resource once');
+      assert.ok(!rows.some((r) => r.label === 'Load more…'), 'no more pages');
+    } finally {
+      await config.update('view.pageSize', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('agentResources.toggleGrouping');
+    }
+  });
+
   it('browses other users’ public resources, read-only', async () => {
     const s = await session();
     const other = await ensureUser(s.db, `${tag}-public@example.com`);
