@@ -32,3 +32,33 @@ export function createDatabaseClient(url: string | undefined, options: Connectio
     close: () => sql.end({ timeout: 5 }),
   };
 }
+
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+// Driver error codes meaning the transaction's connection is gone (the server rolls back by itself).
+const connectionGoneCodes = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+function connectionGone(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if (connectionGoneCodes.has(String((e as { code?: unknown }).code))) return true;
+  }
+  return false;
+}
+
+/**
+ * db.transaction, except when the connection is lost in the middle: then no ROLLBACK is sent
+ * down the dead connection. postgres.js 3.4.9 would write it to a socket it has already
+ * dropped, from a setImmediate, and throw an uncatchable TypeError (porsager/postgres#1208).
+ * The server rolls the transaction back on its own, and the transaction still rejects, with
+ * the driver's CONNECTION_CLOSED error (postgres.js rejects begin() when the connection closes).
+ */
+export function runTransaction<T>(db: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    try {
+      return await work(tx);
+    } catch (err) {
+      if (connectionGone(err)) return new Promise<T>(() => {});
+      throw err;
+    }
+  });
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { and, eq, getTableColumns, ne, or, sql, type SQL } from 'drizzle-orm';
-import type { Database } from './client';
+import { runTransaction, type Database } from './client';
 import { ConflictError, NotFoundError } from './errors';
 import { afterCursor, encodeCursor, orderBy } from './paging';
 import { resource, type Resource, type ResourceType } from './schema';
@@ -171,7 +171,7 @@ export async function forkResource(db: Database, userId: string, id: string, opt
   const name = options.name === undefined ? undefined : parseOrThrow(z.object({ name: nameSchema }), { name: options.name }).name;
   const readable = [eq(resource.userId, userId), eq(resource.isPublic, true)];
   if (options.viaShareToken) readable.push(activeShareFor(options.viaShareToken));
-  return db.transaction(async (tx) => {
+  return runTransaction(db, async (tx) => {
     // The row lock taken by this update serialises concurrent forks of one parent.
     const [parent] = await tx
       .update(resource)

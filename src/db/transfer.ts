@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Database } from './client';
+import { runTransaction, type Database } from './client';
 import { ValidationError } from './errors';
 import { resource } from './schema';
 import { createResourceInput, parseOrThrow, uuidSchema } from './validation';
@@ -65,7 +65,7 @@ export async function importLibrary(db: Database, userId: string, data: unknown)
   parseOrThrow(z.object({ userId: uuidSchema }), { userId });
   const file = parseOrThrow(exportFile, data);
   const report: ImportReport = { imported: 0, unchanged: 0, skipped: [] };
-  await db.transaction(async (tx) => {
+  await runTransaction(db, async (tx) => {
     for (const [index, entry] of file.resources.entries()) {
       const label = typeof entry.name === 'string' ? entry.name : `entry ${index + 1}`;
       let values;

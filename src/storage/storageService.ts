@@ -96,9 +96,12 @@ export class StorageService extends Disposable {
       const described = describeConnectionError(err, this.target(), this.secretList());
       this.log.error(`Lost the connection: ${described.message}`);
       await this.closeConnection();
-      this.setState({ kind: 'offline', mode: session.mode, label: session.label, error: described });
+      // The local server is ours: it is restarted by the reconnect, so say that instead.
+      const shown: DescribedError =
+        session.mode === 'local' ? { problem: 'lost', message: "The local library's database stopped unexpectedly; it is being restarted. Try again in a moment." } : described;
+      this.setState({ kind: 'offline', mode: session.mode, label: session.label, error: shown });
       this.scheduleReconnect();
-      throw new UserFacingError(described.message, described.problem);
+      throw new UserFacingError(shown.message, shown.problem);
     }
   }
 
