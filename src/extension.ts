@@ -36,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): AgentResourcesApi {
     new StorageStatusBar(storage),
     vscode.workspace.registerFileSystemProvider(resourceScheme, files, { isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(sharedScheme, previews),
-    ...registerCommands({ extension: context, storage, model, view, files, previews, secrets, log }),
+    ...registerCommands({ storage, model, view, previews, secrets, log }),
   );
   return { storage, tree: view.provider as vscode.TreeDataProvider<unknown>, treeView: view.treeView as vscode.TreeView<unknown> };
 }

@@ -1,6 +1,4 @@
-import type * as vscode from 'vscode';
 import type { Log } from '../common/log';
-import type { ResourceFileSystem } from '../editor/resourceFileSystem';
 import type { SharedPreviews } from '../editor/sharedPreviews';
 import type { LibraryModel } from '../model/libraryModel';
 import type { TeamSecrets } from '../storage/secrets';
@@ -9,11 +7,9 @@ import type { LibraryView } from '../views/libraryView';
 
 /** What every command may use: the parts built once in activate(). */
 export interface CommandContext {
-  extension: vscode.ExtensionContext;
   storage: StorageService;
   model: LibraryModel;
   view: LibraryView;
-  files: ResourceFileSystem;
   previews: SharedPreviews;
   secrets: TeamSecrets;
   log: Log;

@@ -57,6 +57,9 @@ export class StorageService extends Disposable {
   private generation = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectAttempt = 0;
+  /** Where the last connection went, for messages; its password only to redact it. */
+  private lastTarget: ConnectionTarget | undefined;
+  private lastPassword: string | undefined;
 
   constructor(
     private readonly context: { globalStorageDir: string; extensionPath: string },
@@ -93,7 +96,7 @@ export class StorageService extends Disposable {
       return await work(session);
     } catch (err) {
       if (!isConnectionProblem(err) || this.current.kind !== 'ready' || this.current.session !== session) throw err;
-      const described = describeConnectionError(err, this.target(), this.secretList());
+      const described = describeConnectionError(err, this.lastTarget, this.secretList());
       this.log.error(`Lost the connection: ${described.message}`);
       await this.closeConnection();
       // The local server is ours: it is restarted by the reconnect, so say that instead.
@@ -150,16 +153,14 @@ export class StorageService extends Disposable {
         this.setState(err.state);
         throw new UserFacingError(err.message);
       }
-      const described = err instanceof UserFacingError ? { problem: err.problem ?? 'other', message: err.message } : describeConnectionError(err, this.target(), this.secretList());
+      const described: DescribedError =
+        err instanceof UserFacingError ? { problem: err.problem ?? 'other', message: err.message } : describeConnectionError(err, this.lastTarget, this.secretList());
       this.log.error(described.message);
-      this.setState({ kind: 'offline', mode, label: this.current.kind === 'connecting' ? this.current.label : mode, error: described as DescribedError });
+      this.setState({ kind: 'offline', mode, label: this.current.label, error: described });
       this.scheduleReconnect();
-      throw new UserFacingError(described.message, described.problem as DescribedError['problem']);
+      throw new UserFacingError(described.message, described.problem);
     }
   }
-
-  private lastTarget: ConnectionTarget | undefined;
-  private lastPassword: string | undefined;
 
   private async connectLocal(): Promise<Session> {
     const started = performance.now();
@@ -243,10 +244,6 @@ export class StorageService extends Disposable {
 
   private teamLabelSetting(): string | undefined {
     return readStorageSettings().teamLabel;
-  }
-
-  private target(): ConnectionTarget | undefined {
-    return this.lastTarget;
   }
 
   private secretList(): string[] {
