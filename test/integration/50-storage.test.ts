@@ -132,6 +132,8 @@ describe('storage: faults', () => {
     const dataDir = setting!.data_directory;
     const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     process.kill(pid, 'SIGKILL');
+    // Backends outlive a killed postmaster for a moment: wait until the server really is gone.
+    await waitFor('the server to be gone', async () => (await s.client.sql`select 1`.then(() => false, () => true)) || undefined, 10_000);
     const prompts = stubPrompts();
     try {
       await vscode.commands.executeCommand('agentResources.refresh');
