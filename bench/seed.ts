@@ -48,8 +48,9 @@ export interface SeedPlan {
 
 export const defaultPlan: SeedPlan = {
   bigUserEmail: 'bench-big@example.com',
-  bigUserResources: 100_000,
-  otherUsers: 900,
+  // Smaller libraries for trying the bench out quickly; the figures are for the defaults.
+  bigUserResources: Number(process.env.BENCH_BIG_USER_RESOURCES ?? 100_000),
+  otherUsers: Number(process.env.BENCH_OTHER_USERS ?? 900),
   resourcesPerOtherUser: 1_000,
 };
 

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import { exportLibrary as exportQuery, importLibrary as importQuery, type ImportReport } from '../db/transfer';
 import type { CommandContext } from './context';
+import { withCancellableProgress } from './progress';
 
 async function exportLibrary(ctx: CommandContext, args?: { uri?: vscode.Uri | string }): Promise<{ exported: number } | undefined> {
   const uri = toUri(args?.uri) ?? (await vscode.window.showSaveDialog({ title: 'Export Library', filters: { JSON: ['json'] }, defaultUri: vscode.Uri.file('agent-resources.json') }));
   if (!uri) return undefined;
-  const data = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Exporting the library…' }, () => ctx.storage.run((s) => exportQuery(s.db, s.userId)));
+  const data = await withCancellableProgress('Exporting the library…', (token) => ctx.storage.run((s) => exportQuery(s.db, s.userId), token));
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`));
   if (!args?.uri) void vscode.window.showInformationMessage(`Exported ${data.resources.length} resources to ${uri.fsPath}.`);
   return { exported: data.resources.length };
@@ -20,7 +21,7 @@ async function importLibrary(ctx: CommandContext, args?: { uri?: vscode.Uri | st
   } catch (err) {
     throw new Error(`Could not read ${uri.fsPath} as JSON (${(err as Error).message}). Choose a file written by Export Library.`, { cause: err });
   }
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Importing…' }, () => ctx.storage.run((s) => importQuery(s.db, s.userId, data)));
+  const report = await withCancellableProgress('Importing…', (token) => ctx.storage.run((s) => importQuery(s.db, s.userId, data), token));
   ctx.model.invalidate();
   const summary = `Imported ${report.imported} resources${report.unchanged ? `, ${report.unchanged} already in your library` : ''}${report.skipped.length ? `, skipped ${report.skipped.length} invalid` : ''}.`;
   if (report.skipped.length) {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { userMessage, UserFacingError } from '../common/userError';
+import { CancelledError, userMessage, UserFacingError } from '../common/userError';
 import type { CommandContext } from './context';
 import { ioCommands } from './io';
 import { resourceCommands } from './resources';
@@ -36,6 +36,11 @@ async function runCommand(ctx: CommandContext, name: string, handler: (ctx: Comm
   try {
     return await handler(ctx, ...args);
   } catch (err) {
+    if (err instanceof CancelledError) {
+      // What was cancelled may have committed just before: show the database's truth.
+      ctx.model.invalidate();
+      return undefined;
+    }
     const message = userMessage(err);
     ctx.log.error(`${name} failed: ${message}`);
     const problem = err instanceof UserFacingError ? err.problem : undefined;

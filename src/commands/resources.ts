@@ -7,6 +7,7 @@ import { resourceIdOf, resourceScheme, resourceUri } from '../editor/resourceFil
 import { typeNames } from '../views/presentation';
 import { isProgrammatic, optionsFrom, resourceIdFrom, type ResourceArgument } from './arguments';
 import type { CommandContext } from './context';
+import { withCancellableProgress } from './progress';
 import { validateName } from './save';
 
 async function readable(ctx: CommandContext, id: string): Promise<Resource> {
@@ -138,7 +139,7 @@ async function fork(ctx: CommandContext, arg?: ResourceArgument, options: { name
     name = await vscode.window.showInputBox({ title: 'Fork', prompt: 'Name of your copy', value: forkName(source?.name ?? ''), validateInput: validateName });
     if (name === undefined) return undefined;
   }
-  const forked = await ctx.storage.run((s) => forkResource(s.db, s.userId, id, { name, viaShareToken }));
+  const forked = await withCancellableProgress('Forking…', (token) => ctx.storage.run((s) => forkResource(s.db, s.userId, id, { name, viaShareToken }), token));
   ctx.model.invalidate();
   void ctx.view.reveal(forked.id);
   if (!programmatic) void vscode.window.showInformationMessage(`Forked into your library as “${forked.name}”.`);

@@ -6,6 +6,7 @@ import { nameSchema } from '../db/validation';
 import { contentFromSelection, suggestedName } from '../editor/selectionContent';
 import { typeNames } from '../views/presentation';
 import type { CommandContext } from './context';
+import { withCancellableProgress } from './progress';
 
 interface SaveArgs {
   type?: ResourceType;
@@ -57,8 +58,8 @@ async function saveSelection(ctx: CommandContext, args: SaveArgs = {}): Promise<
       ? args.description
       : await vscode.window.showInputBox({ title: `Save as ${typeNames[type]}`, prompt: 'Description (optional)', placeHolder: 'What it is for' });
   if (description === undefined && args.name === undefined) return undefined;
-  const resource = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Saving resource…' }, () =>
-    ctx.storage.run((s) => createResource(s.db, s.userId, { name, description: description || null, resourceType: type, content })),
+  const resource = await withCancellableProgress(`Saving “${name.trim()}”…`, (token) =>
+    ctx.storage.run((s) => createResource(s.db, s.userId, { name, description: description || null, resourceType: type, content }), token),
   );
   ctx.model.invalidate();
   void ctx.view.reveal(resource.id);

@@ -6,6 +6,7 @@ import type { ShareInput } from '../db/validation';
 import { maskToken, shareStatus, typeNames } from '../views/presentation';
 import { isProgrammatic, resourceIdFrom, shareIdFrom, type ResourceArgument } from './arguments';
 import type { CommandContext } from './context';
+import { withCancellableProgress } from './progress';
 
 /** The token, or `<shareBaseUrl>/<token>` when a base URL is configured. */
 export function shareText(token: string): string {
@@ -25,7 +26,7 @@ async function share(ctx: CommandContext, arg?: ResourceArgument, options?: Shar
   if (!id) return undefined;
   const input = options ?? (programmatic ? {} : await askShareOptions());
   if (!input) return undefined;
-  const created = await ctx.storage.run((s) => createShare(s.db, s.userId, id, input));
+  const created = await withCancellableProgress('Creating a share…', (token) => ctx.storage.run((s) => createShare(s.db, s.userId, id, input), token));
   const text = shareText(created.shareToken);
   await vscode.env.clipboard.writeText(text);
   ctx.model.invalidate();

@@ -12,6 +12,14 @@ export class UserFacingError extends Error {
   }
 }
 
+/** The user cancelled a long operation: nothing to report. */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  constructor() {
+    super('Cancelled.');
+  }
+}
+
 /** The message to show for an error from any layer. */
 export function userMessage(err: unknown): string {
   if (err instanceof UserFacingError) return err.message;

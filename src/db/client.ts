@@ -7,7 +7,8 @@ export type Database = PostgresJsDatabase<typeof schema>;
 export interface DatabaseClient {
   db: Database;
   sql: Sql;
-  close(): Promise<void>;
+  /** Ends the pool; statements still running after the timeout are terminated (0: at once). */
+  close(timeoutSeconds?: number): Promise<void>;
 }
 
 export type ConnectionOptions = Options<Record<string, postgres.PostgresType>>;
@@ -29,7 +30,7 @@ export function createDatabaseClient(url: string | undefined, options: Connectio
   return {
     db: drizzle(sql, { schema }),
     sql,
-    close: () => sql.end({ timeout: 5 }),
+    close: (timeoutSeconds = 5) => sql.end({ timeout: timeoutSeconds }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Database } from './client';
 import { message, messageRoles, type Message } from './schema';
 import { attachmentsSchema, jsonLimitsIssue, parseOrThrow, uuidSchema } from './validation';
@@ -7,7 +7,8 @@ const messageInput = z
   .object({
     userId: uuidSchema,
     role: z.enum(messageRoles, { error: `must be one of ${messageRoles.join(', ')}` }),
-    content: z.unknown().refine((c) => c !== undefined, { error: 'is required' }),
+    // JSON null included: drizzle would send it as SQL NULL, which the NOT NULL column refuses.
+    content: z.unknown().refine((c) => c !== undefined && c !== null, { error: 'is required' }),
     attachments: attachmentsSchema.optional(),
   })
   .superRefine((v, ctx) => {

@@ -62,3 +62,23 @@ export function afterCursor(sort: SortOrder, cursorText: string): SQL {
   }
   return sql`(${resource.pinned} < ${cursor.pinned} or (${resource.pinned} = ${cursor.pinned} and (${column}, ${resource.id}) > (${key}, ${id})))`;
 }
+
+/**
+ * afterCursor with placeholders (cursorPinned, cursorKey, cursorId) instead of values: part of a
+ * list statement built once per shape; cursorValues gives the values.
+ */
+export function afterCursorTemplate(sort: SortOrder): SQL {
+  const { column, direction } = sortKeys[sort];
+  const pinned = sql.placeholder('cursorPinned');
+  const key = column === resource.updatedAt || column === resource.createdAt ? sql`${sql.placeholder('cursorKey')}::timestamp` : sql`${sql.placeholder('cursorKey')}`;
+  const id = sql`${sql.placeholder('cursorId')}::uuid`;
+  if (direction === 'desc') {
+    return sql`(${resource.pinned}, ${column}, ${resource.id}) < (${pinned}, ${key}, ${id})`;
+  }
+  return sql`(${resource.pinned} < ${pinned} or (${resource.pinned} = ${pinned} and (${column}, ${resource.id}) > (${key}, ${id})))`;
+}
+
+export function cursorValues(sort: SortOrder, cursorText: string): { cursorPinned: boolean; cursorKey: CursorKey; cursorId: string } {
+  const cursor = decodeCursor(sort, cursorText);
+  return { cursorPinned: cursor.pinned, cursorKey: cursor.key, cursorId: cursor.id };
+}

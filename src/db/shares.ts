@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Database } from './client';
 import { NotFoundError, postgresErrorCode, ValidationError } from './errors';
 import { resource, resourceShare, type Resource, type ResourceShare } from './schema';
@@ -103,22 +103,22 @@ export async function getShareById(db: Database, userId: string, shareId: string
 export async function redeemShare(db: Database, userId: string, token: string): Promise<RedeemResult> {
   ids({ userId });
   const valid = tokenOrThrow(token);
-  const rows = await db.execute<{ counted: string | null; known: string | null; expired: boolean | null }>(sql`
-    with counted as (
-      update resource_share set access_count = access_count + 1
-      where share_token = ${valid}
-        and (expires_at is null or expires_at > localtimestamp)
-        and (max_accesses is null or access_count < max_accesses)
-      returning id
-    )
-    select (select id from counted) as counted, s.id as known,
-           (s.expires_at is not null and s.expires_at <= localtimestamp) as expired
-    from (select 1) as one
-    left join resource_share s on s.share_token = ${valid}`);
+  const rows = await db.execute<{ counted: string }>(sql`
+    update resource_share set access_count = access_count + 1
+    where share_token = ${valid}
+      and (expires_at is null or expires_at > localtimestamp)
+      and (max_accesses is null or access_count < max_accesses)
+    returning id as counted`);
   const result = rows[0];
   if (!result?.counted) {
-    if (!result?.known) return { ok: false, reason: 'unknown' };
-    return { ok: false, reason: result.expired ? 'expired' : 'exhausted' };
+    // Why, read in a statement of its own: one that began with the update would see the share as
+    // it was before a revoke the update waited for, and report a revoked token as "exhausted".
+    const [share] = await db
+      .select({ expired: sql<boolean>`${resourceShare.expiresAt} is not null and ${resourceShare.expiresAt} <= localtimestamp` })
+      .from(resourceShare)
+      .where(eq(resourceShare.shareToken, valid));
+    if (!share) return { ok: false, reason: 'unknown' };
+    return { ok: false, reason: share.expired ? 'expired' : 'exhausted' };
   }
   const [row] = await db
     .select({ resource, share: resourceShare })

@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { runTransaction, type Database } from './client';
 import { ValidationError } from './errors';
 import { resource } from './schema';

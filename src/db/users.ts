@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Database } from './client';
 import { user, type User } from './schema';
 import { parseOrThrow } from './validation';

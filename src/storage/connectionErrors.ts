@@ -57,13 +57,24 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The message of the innermost cause: the driver's own words, not a wrapper's "Failed query: ... params: ...". */
+function innermostMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e && typeof e === 'object' && (e as { cause?: unknown }).cause) e = (e as { cause?: unknown }).cause;
+  return String((e as Error)?.message ?? e);
+}
+
 export function classifyConnectionError(err: unknown): ConnectionProblem {
   const pgCode = postgresErrorCode(err);
   if (pgCode && postgresCodes[pgCode]) return postgresCodes[pgCode];
   const code = errorCode(err);
   if (code && networkCodes[code]) return networkCodes[code];
-  const text = String((err as Error)?.message ?? err);
-  if (/certificate|SSL|TLS|self[- ]signed/i.test(text) || /^ERR_TLS|CERT/.test(code ?? '')) return 'tls';
+  if (/^ERR_(TLS|SSL)|CERT/.test(code ?? '')) return 'tls';
+  // The server answered with an SQL error, so it was reached: not a connection problem, whatever
+  // the text says (a query's parameters are user data, e.g. a resource named "TLS certificates").
+  if (pgCode) return 'other';
+  const text = innermostMessage(err);
+  if (/certificate|\bSSL\b|\bTLS\b|SSL routines|self[- ]signed/i.test(text)) return 'tls';
   if (/write CONNECTION_CLOSED|Connection terminated|server closed the connection/i.test(text)) return 'lost';
   return 'other';
 }

@@ -7,7 +7,7 @@ import { checkSchema, type SchemaState } from '../db/schemaCheck';
 import { ensureUser, findUserByEmail } from '../db/users';
 import { Disposable } from '../common/disposable';
 import type { Log } from '../common/log';
-import { UserFacingError } from '../common/userError';
+import { CancelledError, UserFacingError } from '../common/userError';
 import { describeConnectionError, isConnectionProblem, type ConnectionTarget, type DescribedError } from './connectionErrors';
 import { resolveUserEmail } from './identity';
 import { attachLocalServer, type LocalServerHandle } from './local/localServer';
@@ -89,12 +89,24 @@ export class StorageService extends Disposable {
     return this.connecting;
   }
 
-  /** Runs a database operation; a lost connection marks the storage offline and starts reconnecting. */
-  async run<T>(work: (session: Session) => Promise<T>): Promise<T> {
+  /**
+   * Runs a database operation; a lost connection marks the storage offline and starts reconnecting.
+   * Cancelling the token ends the connection at once: the server rolls back what was not committed.
+   */
+  async run<T>(work: (session: Session) => Promise<T>, token?: vscode.CancellationToken): Promise<T> {
     const session = await this.session();
+    if (token?.isCancellationRequested) throw new CancelledError();
+    let cancellation: vscode.Disposable | undefined;
+    const cancelled = new Promise<never>((_, reject) => {
+      cancellation = token?.onCancellationRequested(() => {
+        reject(new CancelledError());
+        void this.abandon(session);
+      });
+    });
     try {
-      return await work(session);
+      return await Promise.race([work(session), cancelled]);
     } catch (err) {
+      if (err instanceof CancelledError) throw err;
       if (!isConnectionProblem(err) || this.current.kind !== 'ready' || this.current.session !== session) throw err;
       const described = describeConnectionError(err, this.lastTarget, this.secretList());
       this.log.error(`Lost the connection: ${described.message}`);
@@ -105,7 +117,18 @@ export class StorageService extends Disposable {
       this.setState({ kind: 'offline', mode: session.mode, label: session.label, error: shown });
       this.scheduleReconnect();
       throw new UserFacingError(shown.message, shown.problem);
+    } finally {
+      cancellation?.dispose();
     }
+  }
+
+  /** Drops a session whose statement the user cancelled; the next operation connects anew. */
+  private async abandon(session: Session): Promise<void> {
+    if (this.current.kind !== 'ready' || this.current.session !== session) return;
+    this.generation++;
+    this.log.info('Operation cancelled: closing its connection');
+    this.setState(this.idleState());
+    await this.closeConnection(0);
   }
 
   private switching = false;
@@ -270,11 +293,11 @@ export class StorageService extends Disposable {
     this.reconnectTimer = undefined;
   }
 
-  private async closeConnection(): Promise<void> {
+  private async closeConnection(timeoutSeconds?: number): Promise<void> {
     const connection = this.connection;
     this.connection = undefined;
     if (!connection) return;
-    await connection.client.close().catch(() => {});
+    await connection.client.close(timeoutSeconds).catch(() => {});
     await connection.local?.release().catch((err) => this.log.error('Could not release the local server', err));
   }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { createDatabaseClient, type DatabaseClient } from '../../src/db/client';
-import { createResource, createShare } from '../../src/db/queries';
+import { createResource, createShare, forkResource, redeemShare, revokeShare } from '../../src/db/queries';
+import { rejectsNotFound } from './support/expect';
 import { resourceShare } from '../../src/db/schema';
 import { generateShareToken, shareTokenPattern } from '../../src/db/tokens';
 import { newUser, sharedDatabase } from './support/database';
@@ -26,6 +27,30 @@ describe('share tokens', function () {
     const mean = (10_000 * 32) / 62;
     // A biased byte-to-character mapping makes some characters ~25% more frequent; chance alone stays within ~3%.
     for (const [c, n] of counts) assert.ok(Math.abs(n - mean) / mean < 0.1, `${c}: ${n} vs ${Math.round(mean)}`);
+  });
+
+  it('100,000 tokens: no duplicate, 32 characters each, exactly the 62-letter alphabet, every letter within ±25% of its expected count', () => {
+    const total = 100_000;
+    const seen = new Set<string>();
+    const counts = new Map<string, number>();
+    for (let i = 0; i < total; i++) {
+      const token = generateShareToken();
+      assert.equal(token.length, 32);
+      seen.add(token);
+      for (const c of token) counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+    assert.equal(seen.size, total, 'no duplicate');
+    assert.deepEqual([...counts.keys()].sort(), [...alphabet].sort(), 'exactly the base62 alphabet');
+    const expected = (total * 32) / alphabet.length;
+    let chiSquare = 0;
+    for (const [c, n] of counts) {
+      assert.ok(Math.abs(n - expected) <= 0.25 * expected, `${c}: ${n} vs ${Math.round(expected)}`);
+      chiSquare += (n - expected) ** 2 / expected;
+    }
+    // 61 degrees of freedom: about 61 ± 11 by chance, and 250 is beyond any fluke (p < 1e-20); the modulo bias
+    // of byte % 62 (8 letters a fifth more frequent, still within ±25%) would give about 21,000.
+    console.log(`      100,000 tokens: chi-square ${chiSquare.toFixed(1)} over 61 degrees of freedom`);
+    assert.ok(chiSquare < 250, `chi-square ${chiSquare}`);
   });
 
   it('comes from crypto.randomBytes, never Math.random', () => {
@@ -81,6 +106,38 @@ describe('share tokens', function () {
       await Promise.all(Array.from({ length: 20 }, worker));
       const [row] = await tokenStats(ids);
       assert.deepEqual({ ...row }, { shares: 1_000, tokens: 1_000, well_formed: 1_000 });
+    });
+
+    it('a revoked token stops working at once: redemptions in flight succeed or say "unknown", and every one started after the revoke says "unknown"', async () => {
+      const owner = await newUser(client, 'revoker');
+      const guest = await newUser(client, 'revoked-guest');
+      const r = await createResource(client.db, owner, prompt('Revoked while in use'));
+      const share = await createShare(client.db, owner, r.id);
+      let revokedAt = Infinity;
+      const outcomes: { startedAt: number; outcome: string }[] = [];
+      const deadline = Date.now() + 10_000;
+      // Ten callers redeem in a loop (bounded in count and time) until the token stops working.
+      const worker = async () => {
+        for (let i = 0; i < 200 && Date.now() < deadline; i++) {
+          const startedAt = performance.now();
+          const result = await redeemShare(client.db, guest, share.shareToken);
+          const outcome = result.ok ? 'ok' : result.reason;
+          outcomes.push({ startedAt, outcome });
+          if (outcome === 'unknown') return;
+        }
+      };
+      const workers = Promise.all(Array.from({ length: 10 }, worker));
+      while (outcomes.filter((o) => o.outcome === 'ok').length < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      await revokeShare(client.db, owner, share.id);
+      revokedAt = performance.now();
+      assert.deepEqual(await redeemShare(client.db, guest, share.shareToken), { ok: false, reason: 'unknown' }, 'right after the revoke');
+      await rejectsNotFound(forkResource(client.db, guest, r.id, { viaShareToken: share.shareToken }), 'resource');
+      await workers;
+      assert.ok(outcomes.every((o) => o.outcome === 'ok' || o.outcome === 'unknown'), [...new Set(outcomes.map((o) => o.outcome))].join(', '));
+      const late = outcomes.filter((o) => o.startedAt > revokedAt);
+      assert.ok(late.every((o) => o.outcome === 'unknown'), 'nothing started after the revoke succeeded');
+      assert.ok(outcomes.filter((o) => o.outcome === 'ok').length >= 20);
+      console.log(`      revoke race: ${outcomes.filter((o) => o.outcome === 'ok').length} redemptions before the revoke, ${outcomes.filter((o) => o.outcome === 'unknown').length} "unknown" after`);
     });
   });
 });

@@ -90,3 +90,16 @@ export const agentConfig = (name = 'An agent', extra: Partial<CreateResourceInpu
 });
 
 export const randomId = (): string => randomUUID();
+
+/**
+ * Every table's row count plus a hash of everything these users own (computed by Postgres,
+ * so a megabyte of content is not sent back for each comparison).
+ */
+export async function fingerprint(sql: Sql, userIds: string[]) {
+  const [row] = await sql<{ owned: string | null }[]>`
+    select md5(coalesce((select string_agg(r::text, ',' order by r.id) from resource r where r.user_id = any(${userIds}::uuid[])), '')
+      || coalesce((select string_agg(s::text, ',' order by s.id) from resource_share s join resource r on r.id = s.resource_id
+                   where r.user_id = any(${userIds}::uuid[])), '')
+      || coalesce((select string_agg(m::text, ',' order by m.id) from message m where m.user_id = any(${userIds}::uuid[])), '')) as owned`;
+  return { counts: await tableCounts(sql), owned: row!.owned };
+}
