@@ -75,14 +75,11 @@ const alive = (pid) => {
   }
 };
 
-/**
- * Stops every process whose command line names a path under `folder` (only the bench makes those):
- * Postgres with SIGINT (fast shutdown), the others with SIGTERM (their process group when they
- * lead one: code-server's extension host is in its group), then SIGKILL what is left.
- * @param {string} folder
- * @returns {Promise<number>} how many processes were found
- */
-export async function sweep(folder) {
+/** Blocks the thread for `ms` (only for the exit path, where nothing can be awaited). @param {number} ms */
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** @param {string} folder @returns {number[]} */
+function signalAll(folder) {
   const found = [];
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
@@ -91,17 +88,19 @@ export async function sweep(folder) {
     if (!args?.some((a) => a.includes(folder))) continue;
     found.push(pid);
     const isPostgres = args[0]?.endsWith('/postgres');
-    const group = processGroup(pid);
     try {
-      if (!isPostgres && group === pid) process.kill(-pid, 'SIGTERM');
+      if (!isPostgres && processGroup(pid) === pid) process.kill(-pid, 'SIGTERM');
       else process.kill(pid, isPostgres ? 'SIGINT' : 'SIGTERM');
     } catch {
       // already gone
     }
   }
-  const deadline = Date.now() + 8000;
-  while (found.some(alive) && Date.now() < deadline) await sleep(100);
-  for (const pid of found.filter(alive)) {
+  return found;
+}
+
+/** @param {number[]} pids */
+function killRemaining(pids) {
+  for (const pid of pids.filter(alive)) {
     try {
       if (processGroup(pid) === pid) process.kill(-pid, 'SIGKILL');
       process.kill(pid, 'SIGKILL');
@@ -109,6 +108,45 @@ export async function sweep(folder) {
       // already gone
     }
   }
+}
+
+/**
+ * The same as sweep, without awaiting: for process.on('exit'), when something else (playwright's
+ * own SIGINT handler) ends the process before the normal cleanup has run.
+ * @param {string} folder
+ */
+export function sweepSync(folder) {
+  for (const child of children) {
+    try {
+      child.kill('SIGTERM');
+    } catch {
+      // gone
+    }
+  }
+  let deadline = Date.now() + 8000;
+  while ([...children].some((c) => c.pid && alive(c.pid)) && Date.now() < deadline) sleepSync(50);
+  for (let pass = 0; pass < 5; pass++) {
+    const found = signalAll(folder);
+    if (!found.length) break;
+    deadline = Date.now() + 8000;
+    while (found.some(alive) && Date.now() < deadline) sleepSync(50);
+    killRemaining(found);
+    sleepSync(200);
+  }
+}
+
+/**
+ * Stops every process whose command line names a path under `folder` (only the bench makes those):
+ * Postgres with SIGINT (fast shutdown), the others with SIGTERM (their process group when they
+ * lead one: code-server's extension host is in its group), then SIGKILL what is left.
+ * @param {string} folder
+ * @returns {Promise<number>} how many processes were found
+ */
+export async function sweep(folder) {
+  const found = signalAll(folder);
+  const deadline = Date.now() + 8000;
+  while (found.some(alive) && Date.now() < deadline) await sleep(100);
+  killRemaining(found);
   return found.length;
 }
 

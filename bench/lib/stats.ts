@@ -49,12 +49,3 @@ export function notMeasured(key: string, label: string, unit: Figure['unit'], wh
 }
 
 export const ms = (max: number): Target => ({ max, text: `<= ${max} ms` });
-
-/** Milliseconds since `start` (performance.now()). */
-export const since = (start: number) => performance.now() - start;
-
-export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const start = performance.now();
-  const value = await work();
-  return { ms: since(start), value };
-}
