@@ -70,8 +70,9 @@ export const resource = pgTable(
     // Case-insensitive contains-search (ILIKE '%term%') at a million rows.
     index('resource_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
     index('resource_description_trgm_idx').using('gin', t.description.op('gin_trgm_ops')),
-    index('resource_public_idx')
-      .on(t.updatedAt.desc().nullsFirst())
+    // Browsing public resources walks this in the list's order instead of sorting every public row.
+    index('resource_public_list_idx')
+      .on(t.pinned.desc().nullsFirst(), t.updatedAt.desc().nullsFirst(), t.id.desc().nullsFirst())
       .where(sql`${t.isPublic}`),
   ],
 );

@@ -250,7 +250,7 @@ describe('schema', () => {
         resource_description_trgm_idx: 'USING gin (description gin_trgm_ops)',
         resource_name_trgm_idx: 'USING gin (name gin_trgm_ops)',
         resource_parent_idx: 'USING btree (parent_resource_id)',
-        resource_public_idx: 'USING btree (updated_at DESC) WHERE is_public',
+        resource_public_list_idx: 'USING btree (pinned DESC, updated_at DESC, id DESC) WHERE is_public',
         resource_share_resource_idx: 'USING btree (resource_id)',
         resource_share_token_unique: 'USING btree (share_token)',
         resource_user_list_idx: 'USING btree (user_id, pinned DESC, updated_at DESC, id DESC)',

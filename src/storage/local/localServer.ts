@@ -59,7 +59,7 @@ export async function attachLocalServer(options: LocalServerOptions): Promise<Lo
     let initialised = false;
     if (!existsSync(join(dataDir, 'PG_VERSION'))) {
       log(`Creating the local library's database in ${dataDir}`);
-      initialiseCluster(binDir, dataDir, password, osUser);
+      await initialiseCluster(binDir, dataDir, password, osUser);
       initialised = true;
     }
     let server = await runningServer(dataDir);

@@ -1,4 +1,5 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmodSync, chownSync, statSync, existsSync, mkdirSync, openSync, readFileSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -67,8 +68,11 @@ export function ensureExecutable(binDir: string): void {
   }
 }
 
-/** Creates the cluster: UTF-8, Unicode-aware case folding (for ILIKE), password authentication. */
-export function initialiseCluster(binDir: string, dataDir: string, password: string, osUser: OsUser | undefined): void {
+/**
+ * Creates the cluster: UTF-8, Unicode-aware case folding (for ILIKE), password authentication.
+ * Asynchronous: initdb takes a second or two, and the extension host must not freeze meanwhile.
+ */
+export async function initialiseCluster(binDir: string, dataDir: string, password: string, osUser: OsUser | undefined): Promise<void> {
   // An interrupted initdb leaves a folder without PG_VERSION: start over.
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -79,7 +83,7 @@ export function initialiseCluster(binDir: string, dataDir: string, password: str
       chownSync(dataDir, osUser.uid, osUser.gid);
       chownSync(passwordFile, osUser.uid, osUser.gid);
     }
-    execFileSync(
+    await promisify(execFile)(
       join(binDir, 'initdb'),
       [
         `--pgdata=${dataDir}`,
@@ -91,10 +95,10 @@ export function initialiseCluster(binDir: string, dataDir: string, password: str
         '--locale-provider=builtin',
         '--builtin-locale=C.UTF-8',
       ],
-      { stdio: 'pipe', ...osUser, env: { ...process.env, LC_ALL: 'C' } },
+      { ...osUser, env: { ...process.env, LC_ALL: 'C' } },
     );
   } catch (err) {
-    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim();
+    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
     throw new Error(`initdb failed: ${stderr.split('\n').slice(-2).join(' ') || (err as Error).message}`, { cause: err });
   } finally {
     rmSync(passwordFile, { force: true });
