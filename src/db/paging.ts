@@ -51,28 +51,17 @@ function decodeCursor(sort: SortOrder, cursor: string): Cursor {
   throw new ValidationError([{ field: 'cursor', message: 'is not a position returned by this list and sort order' }]);
 }
 
-export function afterCursor(sort: SortOrder, cursorText: string): SQL {
-  const cursor = decodeCursor(sort, cursorText);
-  const { column, direction } = sortKeys[sort];
-  const key = column === resource.updatedAt || column === resource.createdAt ? sql`${cursor.key}::timestamp` : sql`${cursor.key}`;
-  const id = sql`${cursor.id}::uuid`;
-  if (direction === 'desc') {
-    // All three keys descend: one row comparison, which the list index serves directly.
-    return sql`(${resource.pinned}, ${column}, ${resource.id}) < (${cursor.pinned}, ${key}, ${id})`;
-  }
-  return sql`(${resource.pinned} < ${cursor.pinned} or (${resource.pinned} = ${cursor.pinned} and (${column}, ${resource.id}) > (${key}, ${id})))`;
-}
-
 /**
- * afterCursor with placeholders (cursorPinned, cursorKey, cursorId) instead of values: part of a
- * list statement built once per shape; cursorValues gives the values.
+ * Keyset paging: rows after the cursor's, with placeholders (cursorPinned, cursorKey, cursorId)
+ * so the list statement is built once per shape; cursorValues gives the values.
  */
-export function afterCursorTemplate(sort: SortOrder): SQL {
+export function afterCursor(sort: SortOrder): SQL {
   const { column, direction } = sortKeys[sort];
   const pinned = sql.placeholder('cursorPinned');
   const key = column === resource.updatedAt || column === resource.createdAt ? sql`${sql.placeholder('cursorKey')}::timestamp` : sql`${sql.placeholder('cursorKey')}`;
   const id = sql`${sql.placeholder('cursorId')}::uuid`;
   if (direction === 'desc') {
+    // All three keys descend: one row comparison, which the list index serves directly.
     return sql`(${resource.pinned}, ${column}, ${resource.id}) < (${pinned}, ${key}, ${id})`;
   }
   return sql`(${resource.pinned} < ${pinned} or (${resource.pinned} = ${pinned} and (${column}, ${resource.id}) > (${key}, ${id})))`;

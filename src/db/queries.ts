@@ -4,7 +4,7 @@ import { QueryBuilder } from 'drizzle-orm/pg-core';
 import type { Sql } from 'postgres';
 import { runTransaction, type Database } from './client';
 import { ConflictError, NotFoundError } from './errors';
-import { afterCursor, afterCursorTemplate, cursorValues, encodeCursor, orderBy } from './paging';
+import { afterCursor, cursorValues, encodeCursor, orderBy } from './paging';
 import { resource, type Resource, type ResourceType } from './schema';
 import { activeShareFor } from './shares';
 import {
@@ -108,7 +108,7 @@ function listStatement(scope: ListScope, sort: ListSort, shape: { search: boolea
       conditions.push(or(sql`${resource.name} ilike ${pattern}`, sql`${resource.description} ilike ${pattern}`));
     }
     if (shape.type) conditions.push(eq(resource.resourceType, sql.placeholder('type')));
-    if (shape.cursor) conditions.push(afterCursorTemplate(sort));
+    if (shape.cursor) conditions.push(afterCursor(sort));
     const query = new QueryBuilder()
       .select(listSelection)
       .from(resource)
@@ -132,7 +132,7 @@ type ListSort = NonNullable<ListOptions['sort']>;
 async function listPage(db: Database, scope: ListScope, userId: string, options: ListOptions): Promise<ResourcePage> {
   const { search, type, sort, limit, cursor } = parseOrThrow(listOptionsSchema, options);
   const client = (db as { $client?: Sql }).$client;
-  if (!client) return listPageThroughDrizzle(db, scope, userId, { search, type, sort, limit, cursor });
+  if (!client) throw new Error('Lists need the database object of createDatabaseClient (not a transaction).');
   const statement = listStatement(scope, sort, { search: Boolean(search), type: Boolean(type), cursor: Boolean(cursor) });
   const values: Record<string, unknown> = { userId, limit: limit + 1, ...(cursor ? cursorValues(sort, cursor) : {}) };
   if (search) values.pattern = likePattern(search);
@@ -144,31 +144,6 @@ async function listPage(db: Database, scope: ListScope, userId: string, options:
     for (let i = 0; i < listFields.length; i++) item[listFields[i]!.name] = listFields[i]!.decode(row[i]);
     return item as ResourceListItem;
   });
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(sort, last) : undefined };
-}
-
-/** The same list through drizzle's query builder, for a database object without its client (a transaction). */
-async function listPageThroughDrizzle(
-  db: Database,
-  scope: ListScope,
-  userId: string,
-  { search, type, sort, limit, cursor }: { search?: string; type?: ListOptions['type']; sort: ListSort; limit: number; cursor?: string },
-): Promise<ResourcePage> {
-  const conditions: (SQL | undefined)[] = [scope === 'mine' ? eq(resource.userId, userId) : and(eq(resource.isPublic, true), ne(resource.userId, userId))];
-  if (search) {
-    const pattern = likePattern(search);
-    conditions.push(or(sql`${resource.name} ilike ${pattern}`, sql`${resource.description} ilike ${pattern}`));
-  }
-  if (type) conditions.push(eq(resource.resourceType, type));
-  if (cursor) conditions.push(afterCursor(sort, cursor));
-  const rows = await db
-    .select(listSelection)
-    .from(resource)
-    .where(and(...conditions))
-    .orderBy(...orderBy(sort))
-    .limit(limit + 1);
-  const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(sort, last) : undefined };
 }
