@@ -2,9 +2,9 @@
 // local server (UTF-8, builtin C.UTF-8 locale), with pg_stat_statements loaded so the bench can
 // count the queries the extension sends.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../src/storage/local/localServer';
 
 export interface BenchServer {
   url: string;
@@ -12,17 +12,6 @@ export interface BenchServer {
   password: string;
   dataDir: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startBenchServer(): Promise<BenchServer> {
