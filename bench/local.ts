@@ -13,7 +13,7 @@ import { createDatabaseClient } from '../src/db/client';
 import { migrateDatabase } from '../src/db/migrate';
 import { getUserResources } from '../src/db/queries';
 import { ensureUser } from '../src/db/users';
-import { attachLocalServer, type LocalServerHandle } from '../src/storage/local/localServer';
+import { attachLocalServer, connectionOptions, type LocalServerHandle } from '../src/storage/local/localServer';
 import { isAlive, postgresBinDir, readPostmasterPid } from '../src/storage/local/postgresProcess';
 import { figure, ms, notMeasured, type Figure } from './lib/stats';
 
@@ -43,7 +43,7 @@ async function open(storageDir: string, userEmail = email): Promise<Opened> {
   };
   const handle = await attachLocalServer({ storageDir, binDir });
   lap(handle.initialised ? 'initdb+start' : handle.started ? 'start' : 'attach');
-  const options = { host: handle.host, port: handle.port, username: handle.user, password: handle.password, database: handle.database };
+  const options = connectionOptions(handle);
   const client = createDatabaseClient(undefined, options);
   try {
     await migrateDatabase(undefined, migrations, options);
@@ -155,7 +155,7 @@ async function main() {
   if (mode === 'hold') {
     // The library the view shows: COUNT resources for the user, bulk-inserted.
     const opened = await open(dir!, userEmail);
-    const options = { host: opened.handle.host, port: opened.handle.port, username: opened.handle.user, password: opened.handle.password, database: opened.handle.database };
+    const options = connectionOptions(opened.handle);
     const client = createDatabaseClient(undefined, options);
     try {
       await client.sql.unsafe(

@@ -37,9 +37,8 @@ export class LibraryModel extends Disposable {
     const config = vscode.workspace.getConfiguration('agentResources.view');
     this.grouped = config.get<boolean>('groupByType', true);
     this.currentFilter = { search: '', type: undefined, sort: config.get<SortOrder>('sortBy', 'updated'), scope: 'mine' };
-    this.register(storage.onDidChangeState((state) => {
-      if (state.kind === 'ready' || state.kind === 'offline') this.invalidate();
-    }));
+    // Pages belong to one connection; any change of storage state means the view shows something else.
+    this.register(storage.onDidChangeState(() => this.invalidate()));
   }
 
   get filter(): Readonly<LibraryFilter> {

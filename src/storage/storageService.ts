@@ -10,7 +10,7 @@ import type { Log } from '../common/log';
 import { CancelledError, UserFacingError } from '../common/userError';
 import { describeConnectionError, isConnectionProblem, type ConnectionTarget, type DescribedError } from './connectionErrors';
 import { resolveUserEmail } from './identity';
-import { attachLocalServer, type LocalServerHandle } from './local/localServer';
+import { attachLocalServer, connectionOptions, type LocalServerHandle } from './local/localServer';
 import { postgresBinDir } from './local/postgresProcess';
 import type { TeamSecrets } from './secrets';
 import { readStorageSettings, type StorageMode } from './settings';
@@ -158,8 +158,9 @@ export class StorageService extends Disposable {
 
   private async connect(): Promise<Session> {
     const generation = ++this.generation;
-    const mode = this.configuredMode();
-    this.setState({ ...this.idleState(), kind: 'connecting' });
+    const idle = this.idleState();
+    const { mode } = idle;
+    this.setState({ ...idle, kind: 'connecting' });
     try {
       const session = mode === 'local' ? await this.connectLocal() : await this.connectTeam();
       if (generation !== this.generation || this.isDisposed) {
@@ -200,7 +201,7 @@ export class StorageService extends Disposable {
     this.lastTarget = { host: local.host, port: local.port, user: local.user, database: local.database };
     this.lastPassword = local.password;
     this.log.addSecret(local.password);
-    const options = { host: local.host, port: local.port, username: local.user, password: local.password, database: local.database };
+    const options = connectionOptions(local);
     const client = createDatabaseClient(undefined, options);
     this.connection = { client, local };
     await migrateDatabase(undefined, this.migrationsFolder(), options);
@@ -210,15 +211,21 @@ export class StorageService extends Disposable {
     return { db: client.db, client, userId: user.id, email: user.email, mode: 'local', label: 'local library' };
   }
 
-  private async connectTeam(): Promise<Session> {
+  /** The team connection from SecretStorage (or the PG* variables) and the settings. */
+  private async teamConnection() {
     const connectionString = await this.secrets.get();
-    const settings = readStorageSettings();
-    const resolved = resolveTeamConnection(connectionString, settings);
-    this.lastTarget = resolved.target;
-    this.lastPassword = resolved.password;
+    const resolved = resolveTeamConnection(connectionString, readStorageSettings());
     this.log.addSecret(resolved.password);
     this.log.addSecret(connectionString);
-    const label = this.teamLabelSetting() ?? resolved.label;
+    return resolved;
+  }
+
+  private async connectTeam(): Promise<Session> {
+    const settings = readStorageSettings();
+    const resolved = await this.teamConnection();
+    this.lastTarget = resolved.target;
+    this.lastPassword = resolved.password;
+    const label = settings.teamLabel ?? resolved.label;
     const client = createDatabaseClient(resolved.url, { ...resolved.options, connect_timeout: 10 });
     this.connection = { client };
     await client.sql`select 1`;
@@ -245,8 +252,7 @@ export class StorageService extends Disposable {
 
   /** Applies the migrations to the team database: only ever called after the user said yes. */
   async createTeamSchema(): Promise<void> {
-    const connectionString = await this.secrets.get();
-    const resolved = resolveTeamConnection(connectionString, readStorageSettings());
+    const resolved = await this.teamConnection();
     await migrateDatabase(resolved.url, this.migrationsFolder(), resolved.options);
     this.log.info(`Created the resource tables in the team database ${resolved.label}`);
     await this.reconnect();
@@ -257,16 +263,8 @@ export class StorageService extends Disposable {
   }
 
   private idleState(): StorageState {
-    const mode = this.configuredMode();
-    return { kind: 'idle', mode, label: mode === 'local' ? 'local library' : this.teamLabelSetting() ?? 'team' };
-  }
-
-  private configuredMode(): StorageMode {
-    return readStorageSettings().mode;
-  }
-
-  private teamLabelSetting(): string | undefined {
-    return readStorageSettings().teamLabel;
+    const { mode, teamLabel } = readStorageSettings();
+    return { kind: 'idle', mode, label: mode === 'local' ? 'local library' : teamLabel ?? 'team' };
   }
 
   private secretList(): string[] {

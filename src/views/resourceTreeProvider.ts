@@ -23,10 +23,7 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
   ) {
     super();
     this.register(model.onDidChange(() => this.changeEmitter.fire(undefined)));
-    this.register(storage.onDidChangeState((state) => {
-      if (state.kind !== 'ready') this.changeEmitter.fire(undefined);
-      void setContext(contextKeys.mode, state.mode);
-    }));
+    this.register(storage.onDidChangeState((state) => void setContext(contextKeys.mode, state.mode)));
   }
 
   getTreeItem(node: LibraryNode): vscode.TreeItem {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { createDatabaseClient } from '../../src/db/client';
 import { createResource, ensureUser } from '../../src/db/queries';
-import { attachLocalServer, type LocalServerHandle } from '../../src/storage/local/localServer';
+import { attachLocalServer, connectionUrl, type LocalServerHandle } from '../../src/storage/local/localServer';
 import { postgresBinDir } from '../../src/storage/local/postgresProcess';
 import { api, extensionId, resourceLabels, session, stubPrompts, unique, waitFor } from './helpers';
 
@@ -36,7 +36,7 @@ describe('storage: team database and back', () => {
     chmodSync(dir, 0o755);
     // A second real Postgres plays the team's server.
     team = await attachLocalServer({ storageDir: dir, binDir: postgresBinDir(extensionPath) });
-    teamUrl = `postgres://${team.user}:${encodeURIComponent(team.password)}@${team.host}:${team.port}/${team.database}`;
+    teamUrl = connectionUrl(team);
     const s = await session();
     localName = unique('Local only');
     await createResource(s.db, s.userId, { name: localName, resourceType: 'prompt', content: { text: 'local' } });

@@ -7,7 +7,7 @@ import { createDatabaseClient, type DatabaseClient } from '../../src/db/client';
 import { migrateDatabase } from '../../src/db/migrate';
 import { createResource, ensureUser } from '../../src/db/queries';
 import type { Resource } from '../../src/db/schema';
-import { attachLocalServer, type LocalServerHandle } from '../../src/storage/local/localServer';
+import { attachLocalServer, connectionUrl, type LocalServerHandle } from '../../src/storage/local/localServer';
 import { postgresBinDir } from '../../src/storage/local/postgresProcess';
 import { TcpProxy } from '../db/support/proxy';
 import { api, extensionId, resourceLabels, session, stubPrompts, unique, waitFor } from './helpers';
@@ -42,7 +42,7 @@ describe('a slow or cut connection (through a TCP proxy on 127.0.0.1)', () => {
     chmodSync(dir, 0o755);
     const extensionPath = vscode.extensions.getExtension(extensionId)!.extensionPath;
     team = await attachLocalServer({ storageDir: dir, binDir: postgresBinDir(extensionPath) });
-    const url = `postgres://${team.user}:${encodeURIComponent(team.password)}@${team.host}:${team.port}/${team.database}`;
+    const url = connectionUrl(team);
     await migrateDatabase(url, join(extensionPath, 'migrations'));
     direct = createDatabaseClient(url, { max: 2 });
     const user = await ensureUser(direct.db, (await session()).email);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabaseClient } from '../../src/db/client';
 import { withFileLock } from '../../src/storage/local/fileLock';
-import { attachLocalServer, type LocalServerHandle } from '../../src/storage/local/localServer';
+import { attachLocalServer, connectionOptions, type LocalServerHandle } from '../../src/storage/local/localServer';
 import { isAlive, postgresBinDir, readPostmasterPid } from '../../src/storage/local/postgresProcess';
 
 const binDir = postgresBinDir(process.cwd());
@@ -28,7 +28,7 @@ function worker(dir: string, rows: number, label: string, hold = false) {
   return { child, report, exited, finish: () => child.stdin.end('go\n') };
 }
 
-const connect = (h: LocalServerHandle) => createDatabaseClient(undefined, { host: h.host, port: h.port, username: h.user, password: h.password, database: h.database, max: 2 });
+const connect = (h: LocalServerHandle) => createDatabaseClient(undefined, { ...connectionOptions(h), max: 2 });
 
 describe('local library server', () => {
   const dirs: string[] = [];

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { createDatabaseClient } from '../../src/db/client';
 import { migrateDatabase } from '../../src/db/migrate';
 import { createResource, ensureUser, setPinned } from '../../src/db/queries';
-import { attachLocalServer, type LocalServerHandle } from '../../src/storage/local/localServer';
+import { attachLocalServer, connectionOptions, type LocalServerHandle } from '../../src/storage/local/localServer';
 import { postgresBinDir } from '../../src/storage/local/postgresProcess';
 // @ts-expect-error -- the harness is plain JavaScript (ESM) with JSDoc types
 import { openWorkbench } from '../host/run.mjs';
@@ -29,7 +29,7 @@ describe('the library view, as a person sees it in the browser', () => {
     dir = mkdtempSync(join(tmpdir(), 'agent-resources-ui-'));
     chmodSync(dir, 0o755);
     team = await attachLocalServer({ storageDir: dir, binDir: postgresBinDir(root) });
-    const options = { host: team.host, port: team.port, username: team.user, password: team.password, database: team.database };
+    const options = connectionOptions(team);
     await migrateDatabase(undefined, join(root, 'migrations'), options);
     const client = createDatabaseClient(undefined, options);
     try {

@@ -38,6 +38,16 @@ export interface LocalServerHandle {
   release(): Promise<void>;
 }
 
+/** The driver's connection options for an attached server. */
+export function connectionOptions(h: LocalServerHandle): { host: string; port: number; username: string; password: string; database: string } {
+  return { host: h.host, port: h.port, username: h.user, password: h.password, database: h.database };
+}
+
+/** The same as a postgres:// URL (for code that takes a connection string). */
+export function connectionUrl(h: LocalServerHandle): string {
+  return `postgres://${h.user}:${encodeURIComponent(h.password)}@${h.host}:${h.port}/${h.database}`;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
