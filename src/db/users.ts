@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import type { Database } from './client';
-import { user, type User } from './schema';
+import { resource, user, type User } from './schema';
 import { parseOrThrow } from './validation';
 
 const emailSchema = z.object({
@@ -25,6 +25,22 @@ export async function ensureUser(db: Database, email: string): Promise<User> {
     .onConflictDoUpdate({ target: user.email, set: { email: sql`excluded.email` } })
     .returning();
   return row!;
+}
+
+/** The email of the local library's user when one has to be made: it names no real mailbox. */
+export const localUserEmail = 'me@local.agent-resources.localhost';
+
+/**
+ * The local library's one user, the person at this machine: no email needed. A library made
+ * by an earlier version (one user per git email) keeps the user who owns the most resources.
+ */
+export async function ensureLocalUser(db: Database): Promise<User> {
+  const [owner] = await db
+    .select({ id: user.id, email: user.email })
+    .from(user)
+    .orderBy(sql`(select count(*) from ${resource} where ${resource.userId} = ${user.id}) desc`, user.id)
+    .limit(1);
+  return owner ?? ensureUser(db, localUserEmail);
 }
 
 export async function getUserById(db: Database, id: string): Promise<User | null> {

@@ -1,17 +1,15 @@
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { createDatabaseClient, type Database, type DatabaseClient } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { checkSchema, type SchemaState } from '../db/schemaCheck';
-import { ensureUser, findUserByEmail } from '../db/users';
+import { ensureLocalUser, findUserByEmail } from '../db/users';
 import { Disposable } from '../common/disposable';
 import type { Log } from '../common/log';
 import { CancelledError, UserFacingError } from '../common/userError';
 import { describeConnectionError, isConnectionProblem, type ConnectionTarget, type DescribedError } from './connectionErrors';
 import { resolveUserEmail } from './identity';
 import { attachLocalServer, connectionOptions, type LocalServerHandle } from './local/localServer';
-import { postgresBinDir } from './local/postgresProcess';
 import type { TeamSecrets } from './secrets';
 import { readStorageSettings, type StorageMode } from './settings';
 import { resolveTeamConnection } from './teamConnection';
@@ -41,7 +39,8 @@ interface Connection {
   local?: LocalServerHandle;
 }
 
-const reconnectDelays = [1000, 2000, 5000, 10_000, 30_000];
+// Seconds between tries: a failed start is not retried per request, nor in a tight loop.
+const reconnectDelays = [2000, 5000, 10_000, 30_000, 60_000];
 
 /**
  * Owns the connection to the library's Postgres: local (embedded, started on first need)
@@ -57,12 +56,13 @@ export class StorageService extends Disposable {
   private generation = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectAttempt = 0;
+  private lastFailure: string | undefined;
   /** Where the last connection went, for messages; its password only to redact it. */
   private lastTarget: ConnectionTarget | undefined;
   private lastPassword: string | undefined;
 
   constructor(
-    private readonly context: { globalStorageDir: string; extensionPath: string },
+    private readonly context: { extensionPath: string },
     private readonly secrets: TeamSecrets,
     private readonly log: Log,
   ) {
@@ -85,6 +85,8 @@ export class StorageService extends Disposable {
   /** The connected session, connecting first when needed. Throws a UserFacingError when it cannot. */
   session(): Promise<Session> {
     if (this.current.kind === 'ready') return Promise.resolve(this.current.session);
+    // Until the next scheduled try, a failed connection answers with its error: no new attempt per request.
+    if (this.current.kind === 'offline' && this.reconnectTimer) return Promise.reject(new UserFacingError(this.current.error.message, this.current.error.problem));
     this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
     return this.connecting;
   }
@@ -167,8 +169,9 @@ export class StorageService extends Disposable {
         throw new UserFacingError('The storage changed while connecting.');
       }
       this.reconnectAttempt = 0;
+      this.lastFailure = undefined;
       this.setState({ kind: 'ready', mode, label: session.label, session });
-      this.log.info(`Connected to the ${mode === 'local' ? 'local library' : `team database ${session.label}`} as ${session.email}`);
+      this.log.info(mode === 'local' ? 'Connected to the local library' : `Connected to the team database ${session.label} as ${session.email}`);
       return session;
     } catch (err) {
       await this.closeConnection();
@@ -179,9 +182,8 @@ export class StorageService extends Disposable {
       }
       const described: DescribedError =
         err instanceof UserFacingError ? { problem: err.problem ?? 'other', message: err.message } : describeConnectionError(err, this.lastTarget, this.secretList());
-      this.log.error(described.message);
       this.setState({ kind: 'offline', mode, label: this.current.label, error: described });
-      this.scheduleReconnect();
+      this.reportFailure(described.message, this.scheduleReconnect());
       throw new UserFacingError(described.message, described.problem);
     }
   }
@@ -190,23 +192,17 @@ export class StorageService extends Disposable {
     const started = performance.now();
     let local: LocalServerHandle;
     try {
-      local = await attachLocalServer({
-        storageDir: this.context.globalStorageDir,
-        binDir: postgresBinDir(this.context.extensionPath),
-        log: (line) => this.log.info(line),
-      });
+      local = await attachLocalServer({ packageRoot: this.context.extensionPath, log: (line) => this.log.info(line) });
     } catch (err) {
       throw new UserFacingError(describeConnectionError(err, undefined).message.replace(/^Database error: /, "The local library's database could not start: "), 'local-start');
     }
-    this.lastTarget = { host: local.host, port: local.port, user: local.user, database: local.database };
-    this.lastPassword = local.password;
-    this.log.addSecret(local.password);
+    this.lastTarget = { host: local.socketDir, port: local.port, user: local.user, database: local.database };
+    this.lastPassword = undefined;
     const options = connectionOptions(local);
     const client = createDatabaseClient(undefined, options);
     this.connection = { client, local };
     await migrateDatabase(undefined, this.migrationsFolder(), options);
-    const email = (await resolveUserEmail(readStorageSettings().userEmail)) ?? `${userInfo().username}@localhost`;
-    const user = await ensureUser(client.db, email);
+    const user = await ensureLocalUser(client.db);
     this.log.info(`Local library ready in ${Math.round(performance.now() - started)} ms (server ${local.started ? 'started' : 'attached'}, port ${local.port})`);
     return { db: client.db, client, userId: user.id, email: user.email, mode: 'local', label: 'local library' };
   }
@@ -276,14 +272,24 @@ export class StorageService extends Disposable {
     this.stateEmitter.fire(state);
   }
 
-  private scheduleReconnect(): void {
+  /** The first failure with its cause; the same one again only as a line that says it goes on. */
+  private reportFailure(message: string, delayMs: number): void {
+    const next = `Next try in ${delayMs / 1000} s (or run Retry Connection).`;
+    if (message === this.lastFailure) this.log.info(`Still failing (attempt ${this.reconnectAttempt}). ${next}`);
+    else this.log.error(`${message} ${next}`);
+    this.lastFailure = message;
+  }
+
+  /** Schedules the next try and returns its delay. */
+  private scheduleReconnect(): number {
     this.clearReconnect();
-    if (this.isDisposed) return;
     const delay = reconnectDelays[Math.min(this.reconnectAttempt++, reconnectDelays.length - 1)]!;
+    if (this.isDisposed) return delay;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.current.kind === 'offline') void this.session().catch(() => {});
     }, delay);
+    return delay;
   }
 
   private clearReconnect(): void {

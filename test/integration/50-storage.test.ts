@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { createDatabaseClient } from '../../src/db/client';
 import { createResource, ensureUser } from '../../src/db/queries';
-import { attachLocalServer, connectionUrl, type LocalServerHandle } from '../../src/storage/local/localServer';
-import { postgresBinDir } from '../../src/storage/local/postgresProcess';
+import { startTeamServer, type TeamServer } from '../support/teamServer';
 import { api, extensionId, resourceLabels, session, stubPrompts, unique, waitFor } from './helpers';
 
 /** Every settings file and log under the VS Code user data folder. */
@@ -24,19 +22,20 @@ function settingsAndLogs(root: string): string[] {
   return found;
 }
 
+const teamEmail = 'team-member@example.com';
+
 describe('storage: team database and back', () => {
-  let team: LocalServerHandle;
+  let team: TeamServer;
   let teamUrl: string;
   let localName: string;
 
   before(async function () {
     this.timeout(60_000);
     const extensionPath = vscode.extensions.getExtension(extensionId)!.extensionPath;
-    const dir = mkdtempSync(join(tmpdir(), 'agent-resources-team-'));
-    chmodSync(dir, 0o755);
-    // A second real Postgres plays the team's server.
-    team = await attachLocalServer({ storageDir: dir, binDir: postgresBinDir(extensionPath) });
-    teamUrl = connectionUrl(team);
+    // A second real Postgres plays the team's server; the member's email is set, as the README says.
+    team = await startTeamServer(extensionPath);
+    teamUrl = team.url;
+    await vscode.workspace.getConfiguration('agentResources').update('userEmail', teamEmail, vscode.ConfigurationTarget.Global);
     const s = await session();
     localName = unique('Local only');
     await createResource(s.db, s.userId, { name: localName, resourceType: 'prompt', content: { text: 'local' } });
@@ -45,7 +44,8 @@ describe('storage: team database and back', () => {
   after(async function () {
     this.timeout(30_000);
     await vscode.commands.executeCommand('agentResources.useLocalLibrary');
-    await team?.release();
+    await vscode.workspace.getConfiguration('agentResources').update('userEmail', undefined, vscode.ConfigurationTarget.Global);
+    await team?.stop();
   });
 
   it('refuses a wrong password with a clear message, keeps nothing, and names no password', async () => {
@@ -77,7 +77,7 @@ describe('storage: team database and back', () => {
   it('connects to the team database, offers to create the tables, lists the team’s resources, and switches back', async function () {
     this.timeout(60_000);
     const { storage } = await api();
-    const email = (await session()).email;
+    const email = teamEmail;
     const prompts = stubPrompts();
     try {
       await vscode.commands.executeCommand('agentResources.connect', { connectionString: teamUrl, label: 'team-test' });
@@ -110,8 +110,8 @@ describe('storage: team database and back', () => {
   });
 
   it('wrote the team password to no settings file and no log', async () => {
-    const globalStorage = (await api()).storage as unknown as { context: { globalStorageDir: string } };
-    const userDataDir = join(globalStorage.context.globalStorageDir, '..', '..', '..');
+    // The host's run folder: VS Code's user data, our library folder and their logs are all in it.
+    const userDataDir = dirname(process.env.XDG_DATA_HOME!);
     const files = settingsAndLogs(userDataDir);
     assert.ok(files.some((f) => f.endsWith('settings.json')), `settings files found under ${userDataDir}`);
     for (const file of files) {

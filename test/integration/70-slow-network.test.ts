@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { createDatabaseClient, type DatabaseClient } from '../../src/db/client';
 import { migrateDatabase } from '../../src/db/migrate';
 import { createResource, ensureUser } from '../../src/db/queries';
 import type { Resource } from '../../src/db/schema';
-import { attachLocalServer, connectionUrl, type LocalServerHandle } from '../../src/storage/local/localServer';
-import { postgresBinDir } from '../../src/storage/local/postgresProcess';
+import { startTeamServer, type TeamServer } from '../support/teamServer';
 import { TcpProxy } from '../db/support/proxy';
-import { api, extensionId, resourceLabels, session, stubPrompts, unique, waitFor } from './helpers';
+import { api, extensionId, resourceLabels, stubPrompts, unique, waitFor } from './helpers';
 
 /** Replaces window.withProgress: records each progress shown and cancels it after `cancelAfterMs`. */
 function cancellingProgress(cancelAfterMs: number) {
@@ -26,9 +23,10 @@ function cancellingProgress(cancelAfterMs: number) {
   return { shown, restore: () => (window.withProgress = original) };
 }
 
+const teamEmail = 'slow-network@example.com';
+
 describe('a slow or cut connection (through a TCP proxy on 127.0.0.1)', () => {
-  let team: LocalServerHandle;
-  let dir: string;
+  let team: TeamServer;
   let direct: DatabaseClient;
   let proxy: TcpProxy;
   let parent: Resource;
@@ -38,14 +36,13 @@ describe('a slow or cut connection (through a TCP proxy on 127.0.0.1)', () => {
 
   before(async function () {
     this.timeout(60_000);
-    dir = mkdtempSync(join(tmpdir(), 'agent-resources-team-'));
-    chmodSync(dir, 0o755);
     const extensionPath = vscode.extensions.getExtension(extensionId)!.extensionPath;
-    team = await attachLocalServer({ storageDir: dir, binDir: postgresBinDir(extensionPath) });
-    const url = connectionUrl(team);
+    team = await startTeamServer(extensionPath);
+    const url = team.url;
+    await vscode.workspace.getConfiguration('agentResources').update('userEmail', teamEmail, vscode.ConfigurationTarget.Global);
     await migrateDatabase(url, join(extensionPath, 'migrations'));
     direct = createDatabaseClient(url, { max: 2 });
-    const user = await ensureUser(direct.db, (await session()).email);
+    const user = await ensureUser(direct.db, teamEmail);
     parent = await createResource(direct.db, user.id, { name: unique('Slow parent'), resourceType: 'prompt', content: { text: 'p' } });
     proxy = await TcpProxy.start(url);
     const prompts = stubPrompts();
@@ -63,8 +60,8 @@ describe('a slow or cut connection (through a TCP proxy on 127.0.0.1)', () => {
     await vscode.commands.executeCommand('agentResources.useLocalLibrary');
     await proxy?.close();
     await direct?.close();
-    await team?.release();
-    rmSync(dir, { recursive: true, force: true });
+    await vscode.workspace.getConfiguration('agentResources').update('userEmail', undefined, vscode.ConfigurationTarget.Global);
+    await team?.stop();
   });
 
   it('shows cancellable progress on a slow server, stays responsive, and a cancelled fork writes nothing', async function () {

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { createDatabaseClient } from '../../src/db/client';
 import { migrateDatabase } from '../../src/db/migrate';
 import { createResource, ensureUser, setPinned } from '../../src/db/queries';
-import { attachLocalServer, connectionOptions, type LocalServerHandle } from '../../src/storage/local/localServer';
-import { postgresBinDir } from '../../src/storage/local/postgresProcess';
+import { startTeamServer, type TeamServer } from '../support/teamServer';
 // @ts-expect-error -- the harness is plain JavaScript (ESM) with JSDoc types
 import { openWorkbench } from '../host/run.mjs';
 
@@ -22,16 +20,12 @@ async function openLibrary(page: Page): Promise<string[]> {
 }
 
 describe('the library view, as a person sees it in the browser', () => {
-  let team: LocalServerHandle;
-  let dir: string;
+  let team: TeamServer;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agent-resources-ui-'));
-    chmodSync(dir, 0o755);
-    team = await attachLocalServer({ storageDir: dir, binDir: postgresBinDir(root) });
-    const options = connectionOptions(team);
-    await migrateDatabase(undefined, join(root, 'migrations'), options);
-    const client = createDatabaseClient(undefined, options);
+    team = await startTeamServer(root);
+    await migrateDatabase(team.url, join(root, 'migrations'));
+    const client = createDatabaseClient(team.url);
     try {
       const user = await ensureUser(client.db, 'ui-tester@example.com');
       await createResource(client.db, user.id, { name: 'Release checklist', resourceType: 'workflow', content: { steps: [{ text: 'tag' }, { text: 'publish' }] } });
@@ -45,8 +39,7 @@ describe('the library view, as a person sees it in the browser', () => {
   });
 
   after(async () => {
-    await team?.release();
-    rmSync(dir, { recursive: true, force: true });
+    await team?.stop();
   });
 
   it('shows the resources grouped by type, with the status bar naming the database, and saves a screenshot', async () => {

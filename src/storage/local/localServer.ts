@@ -1,177 +1,150 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
+import { liveClients, registerClient } from './clients';
 import { withFileLock } from './fileLock';
-import {
-  ensureExecutable,
-  initialiseCluster,
-  isAlive,
-  lastLogLines,
-  readPostmasterPid,
-  serverOsUser,
-  spawnServer,
-  type PostmasterInfo,
-} from './postgresProcess';
+import { defaultLibraryHome, prepareLibraryPaths, socketPort, type LibraryPaths } from './libraryPaths';
+import { ensureCluster, ensureExecutable, lastLogLines, postgresBinDir, readPostmasterPid, serverEnvironment, type PostmasterInfo } from './postgresProcess';
+import { identityAlive, isAlive, isPostgresIn, postgresProcessesIn } from './processes';
+import { supervisorFile, type SupervisorConfig } from './supervisor';
 
 export interface LocalServerOptions {
-  /** The extension's global storage folder: the data folder and the lock files live here. */
-  storageDir: string;
-  /** Folder of the initdb and postgres binaries (see postgresBinDir). */
-  binDir: string;
+  /** The extension's (or this package's) folder: the Postgres binaries and the supervisor live there. */
+  packageRoot: string;
+  /** The library's folder; default: this OS user's (see defaultLibraryHome). */
+  home?: string;
   log?: (line: string) => void;
   startTimeoutMs?: number;
+  /** How long the server outlives its last client; default 30 s ($AGENT_RESOURCES_LOCAL_IDLE_SECONDS). */
+  idleMs?: number;
 }
 
 export interface LocalServerHandle {
-  host: string;
+  /** The private folder of the server's Unix socket: the only way in. */
+  socketDir: string;
   port: number;
   user: string;
-  /** Secret: for the connection only, never for logs or messages. */
-  password: string;
   database: string;
-  /** Whether this call started the server (false: attached to one another window started). */
+  /** The postmaster's pid. */
+  pid: number;
+  /** Whether this call started the server (false: attached to one another process started). */
   started: boolean;
   /** Whether this call created the cluster (the first start ever). */
   initialised: boolean;
+  paths: LibraryPaths;
   /** This process no longer needs the server; the last process to release stops it. */
   release(): Promise<void>;
 }
 
-/** The driver's connection options for an attached server. */
-export function connectionOptions(h: LocalServerHandle): { host: string; port: number; username: string; password: string; database: string } {
-  return { host: h.host, port: h.port, username: h.user, password: h.password, database: h.database };
-}
-
-/** The same as a postgres:// URL (for code that takes a connection string). */
-export function connectionUrl(h: LocalServerHandle): string {
-  return `postgres://${h.user}:${encodeURIComponent(h.password)}@${h.host}:${h.port}/${h.database}`;
+/** The driver's connection options for an attached server (no password: the socket is private). */
+export function connectionOptions(h: LocalServerHandle): { host: string; port: number; username: string; database: string } {
+  return { host: h.socketDir, port: h.port, username: h.user, database: h.database };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const defaultIdleMs = () => (Number(process.env.AGENT_RESOURCES_LOCAL_IDLE_SECONDS) || 30) * 1000;
 
 /**
- * Attaches to the local library's Postgres, starting it when no live server owns the data
- * folder. One server serves every window of the user: Postgres' own postmaster.pid tells
- * its pid and port; each attached process registers under clients/.
+ * Attaches to this OS user's local library server, starting it when none runs. One server
+ * serves every window and agent of the user; each attached process registers under clients/.
  */
 export async function attachLocalServer(options: LocalServerOptions): Promise<LocalServerHandle> {
-  const { storageDir, binDir, log = () => {} } = options;
-  const dataDir = join(storageDir, 'pgdata');
-  const clientsDir = join(storageDir, 'clients');
-  const lockDir = join(storageDir, 'start.lock');
-  prepareStorageDir(storageDir, clientsDir);
-
-  return withFileLock(lockDir, async () => {
-    const password = localPassword(storageDir);
-    const osUser = serverOsUser();
+  const { log = () => {} } = options;
+  const home = options.home ?? defaultLibraryHome();
+  const paths = withFolderHint(home, () => prepareLibraryPaths(home));
+  const binDir = postgresBinDir(options.packageRoot);
+  return withFileLock(paths.lockDir, async () => {
     ensureExecutable(binDir);
-    let initialised = false;
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-      log(`Creating the local library's database in ${dataDir}`);
-      await initialiseCluster(binDir, dataDir, password, osUser);
-      initialised = true;
-    }
-    let server = await runningServer(dataDir);
-    let started = false;
+    const initialised = await ensureCluster(binDir, paths, log);
+    if (initialised) log(`Created the local library's database in ${paths.dataDir}`);
+    let server = await runningPostmaster(paths, log);
+    const started = !server;
+    const supervisor: SupervisorConfig = { binDir, paths, idleMs: options.idleMs ?? defaultIdleMs() };
     if (server) {
-      log(`Attached to the local database server (pid ${server.pid}, port ${server.port})`);
+      if (!supervisorAlive(paths)) spawnSupervisor(options.packageRoot, { ...supervisor, adoptPid: server.pid });
+      log(`Attached to the local database server (pid ${server.pid})`);
     } else {
-      const port = await freePort();
-      const logFile = join(storageDir, 'postgres.log');
-      const pid = spawnServer(binDir, dataDir, port, logFile, osUser);
-      server = await waitUntilReady(dataDir, pid, port, logFile, options.startTimeoutMs ?? 30_000);
-      started = true;
-      log(`Started the local database server (pid ${pid}, port ${port})`);
+      const supervisorPid = spawnSupervisor(options.packageRoot, supervisor);
+      server = await waitUntilReady(paths, options.startTimeoutMs ?? 30_000, () => isAlive(supervisorPid));
+      log(`Started the local database server (pid ${server.pid}, socket in ${paths.socketDir})`);
     }
-    writeFileSync(join(clientsDir, String(process.pid)), String(server.pid));
-    const { pid: serverPid } = server;
+    const unregister = registerClient(paths.clientsDir);
+    const { pid } = server;
+    let released = false;
     return {
-      host: '127.0.0.1',
-      port: server.port,
+      socketDir: paths.socketDir,
+      port: socketPort,
       user: 'postgres',
-      password,
       database: 'postgres',
+      pid,
       started,
       initialised,
-      release: () => withFileLock(lockDir, async () => {
-        rmSync(join(clientsDir, String(process.pid)), { force: true });
-        if (liveClients(clientsDir).length > 0) return;
-        log(`Last window closed: stopping the local database server (pid ${serverPid})`);
-        await stopServer(dataDir, serverPid);
-      }),
+      paths,
+      release: () =>
+        withFileLock(paths.lockDir, async () => {
+          if (released) return;
+          released = true;
+          unregister();
+          if (liveClients(paths.clientsDir).length > 0) return;
+          log(`Last client gone: stopping the local database server (pid ${pid})`);
+          await stopPostmaster(paths, pid);
+        }),
     };
   });
 }
 
-function prepareStorageDir(storageDir: string, clientsDir: string): void {
-  mkdirSync(clientsDir, { recursive: true });
-  // As root the server runs as `postgres`, which must be able to reach its data folder.
-  if (process.getuid?.() === 0) chmodSync(storageDir, 0o755);
-}
-
-/** The local server's password, made once and kept in a file only this OS user can read. */
-function localPassword(storageDir: string): string {
-  const file = join(storageDir, 'credentials');
-  try {
-    const stored = readFileSync(file, 'utf8').trim();
-    if (stored) return stored;
-  } catch {
-    // first start: made below
-  }
-  const password = randomBytes(24).toString('base64url');
-  writeFileSync(file, password, { mode: 0o600 });
-  // A cluster made with another password would refuse it: only a new cluster takes a new one.
-  rmSync(join(storageDir, 'pgdata', 'PG_VERSION'), { force: true });
-  return password;
-}
-
-/** The server that owns the data folder, if it is alive and accepting connections. */
-async function runningServer(dataDir: string): Promise<PostmasterInfo | undefined> {
+/**
+ * The postmaster serving our data folder, if one runs: checked by what the process is (a
+ * Postgres working in that folder) and by its socket in our private folder, never by a pid or
+ * a port alone, which an unrelated process may hold since. Stale lock files are cleared at once.
+ */
+async function runningPostmaster(paths: LibraryPaths, log: (line: string) => void): Promise<PostmasterInfo | undefined> {
+  const { dataDir } = paths;
   const info = readPostmasterPid(dataDir);
-  if (!info || !isAlive(info.pid)) return undefined;
-  if (info.status === 'ready' && (await acceptsConnections(info.port))) return info;
-  if (info.status === 'starting') return waitUntilReady(dataDir, info.pid, info.port, '', 30_000).catch(() => undefined);
-  return undefined;
+  if (!info) return undefined;
+  if (info === 'invalid' || !isPostgresIn(info.pid, dataDir)) {
+    await orphansGone(dataDir);
+    const aside = `${join(dataDir, 'postmaster.pid')}.stale-${Date.now()}`;
+    renameSync(join(dataDir, 'postmaster.pid'), aside);
+    log(`Cleared a stale server lock file (${info === 'invalid' ? 'unreadable' : `pid ${info.pid} is not this library's server`}); kept as ${aside}`);
+    return undefined;
+  }
+  try {
+    return await waitUntilReady(paths, 30_000, () => isAlive(info.pid), info.pid);
+  } catch {
+    // Ours, but not on our socket (started by an older version): restart it our way.
+    log(`The local database server (pid ${info.pid}) does not answer on its socket: restarting it`);
+    await stopPostmaster(paths, info.pid);
+    return undefined;
+  }
 }
 
-async function waitUntilReady(dataDir: string, pid: number, port: number, logFile: string, timeoutMs: number): Promise<PostmasterInfo> {
+/** Backends of a killed postmaster hold its shared memory for a moment; Postgres waits for them. */
+async function orphansGone(dataDir: string): Promise<void> {
+  for (let i = 0; i < 250 && postgresProcessesIn(dataDir).length > 0; i++) await sleep(20);
+  if (postgresProcessesIn(dataDir).length > 0) {
+    throw new Error(`Postgres processes still run in ${dataDir} without their server (pids ${postgresProcessesIn(dataDir).join(', ')}). Stop them, then retry.`);
+  }
+}
+
+/** Waits for the postmaster (any, or `expectedPid`) to be ready on our socket, while `alive()` says it may still come. */
+async function waitUntilReady(paths: LibraryPaths, timeoutMs: number, alive: () => boolean, expectedPid?: number): Promise<PostmasterInfo> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const info = readPostmasterPid(dataDir);
-    if (info?.pid === pid && info.status === 'ready' && (await acceptsConnections(port))) return info;
-    if (!isAlive(pid)) {
-      throw new Error(`The local database server stopped while starting: ${lastLogLines(logFile) || 'no log output'}`);
-    }
+    const info = readPostmasterPid(paths.dataDir);
+    const candidate = typeof info === 'object' && (expectedPid === undefined || info.pid === expectedPid) ? info : undefined;
+    if (candidate?.status === 'ready' && isPostgresIn(candidate.pid, paths.dataDir) && (await socketAccepts(paths))) return candidate;
+    if (!alive()) break;
     await sleep(20);
   }
-  throw new Error(`The local database server did not start within ${timeoutMs / 1000} s: ${lastLogLines(logFile)}`);
+  const logTail = lastLogLines(paths.logFile);
+  throw new Error(`The local database server did not start${logTail ? `: ${logTail}` : ''}. The full log is ${paths.logFile}.`);
 }
 
-function liveClients(clientsDir: string): number[] {
-  const live: number[] = [];
-  for (const name of readdirSync(clientsDir)) {
-    const pid = Number(name);
-    if (Number.isInteger(pid) && isAlive(pid)) live.push(pid);
-    else rmSync(join(clientsDir, name), { force: true });
-  }
-  return live;
-}
-
-/** Fast shutdown (SIGINT): open transactions roll back, committed data is kept. */
-async function stopServer(dataDir: string, pid: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGINT');
-  } catch {
-    return;
-  }
-  for (let i = 0; i < 500 && isAlive(pid); i++) await sleep(20);
-  if (readPostmasterPid(dataDir)?.pid === pid && !isAlive(pid)) rmSync(join(dataDir, 'postmaster.pid'), { force: true });
-}
-
-function acceptsConnections(port: number): Promise<boolean> {
+function socketAccepts(paths: LibraryPaths): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port, timeout: 1000 });
+    const socket = createConnection({ path: join(paths.socketDir, `.s.PGSQL.${socketPort}`), timeout: 1000 });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
@@ -182,7 +155,61 @@ function acceptsConnections(port: number): Promise<boolean> {
   });
 }
 
-/** A port nothing listens on right now, on 127.0.0.1. */
+/** Fast shutdown (SIGINT): open transactions roll back, committed data is kept. */
+async function stopPostmaster(paths: LibraryPaths, pid: number): Promise<void> {
+  if (!isPostgresIn(pid, paths.dataDir)) return;
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 500 && isAlive(pid); i++) await sleep(10);
+}
+
+function supervisorAlive(paths: LibraryPaths): boolean {
+  try {
+    return identityAlive(readFileSync(supervisorFile(paths.home), 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the supervisor detached, on the Node running us (in desktop VS Code that is
+ * Electron, hence ELECTRON_RUN_AS_NODE), with the server's minimal environment.
+ */
+function spawnSupervisor(packageRoot: string, config: SupervisorConfig): number {
+  rmSync(supervisorFile(config.paths.home), { force: true });
+  const fromSource = __filename.endsWith('.ts');
+  const script = fromSource ? ['--import', 'tsx', join(__dirname, 'supervisor.ts')] : [join(packageRoot, 'dist', 'local-server-supervisor.js')];
+  if (!fromSource && !existsSync(script[0]!)) throw new Error(`${script[0]} is missing: reinstall the extension.`);
+  const errors = openSync(config.paths.logFile, 'a', 0o600);
+  try {
+    const child = spawn(process.execPath, [...script, JSON.stringify(config)], {
+      cwd: packageRoot,
+      detached: true,
+      stdio: ['ignore', 'ignore', errors],
+      env: { ...serverEnvironment(), ELECTRON_RUN_AS_NODE: '1' },
+    });
+    child.unref();
+    if (!child.pid) throw new Error('The local database server could not be started: its supervisor process did not start.');
+    return child.pid;
+  } finally {
+    closeSync(errors);
+  }
+}
+
+/** Turns Node's raw permission errors on the library's folder into what to do about them. */
+function withFolderHint<T>(home: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      const where = (err as NodeJS.ErrnoException).path ?? home;
+      throw new Error(`The local library's folder ${where} cannot be written (${code}). Give your OS user write access to it, or set AGENT_RESOURCES_HOME to a folder you own, then retry.`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** A port nothing listens on right now, on 127.0.0.1 (for tests and benchmarks). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

