@@ -71,7 +71,9 @@ export class StorageService extends Disposable {
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (this.switching) return;
-        if (e.affectsConfiguration('agentResources.storage') || e.affectsConfiguration('agentResources.team') || e.affectsConfiguration('agentResources.userEmail')) {
+        // The email only finds the member in a team database; the local library needs none.
+        const identityChanged = e.affectsConfiguration('agentResources.userEmail') && this.current.mode === 'team';
+        if (e.affectsConfiguration('agentResources.storage') || e.affectsConfiguration('agentResources.team') || identityChanged) {
           void this.reconnect().catch(() => {});
         }
       }),

@@ -201,7 +201,7 @@ function withFolderHint<T>(home: string, work: () => T): T {
     return work();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') {
       const where = (err as NodeJS.ErrnoException).path ?? home;
       throw new Error(`The local library's folder ${where} cannot be written (${code}). Give your OS user write access to it, or set AGENT_RESOURCES_HOME to a folder you own, then retry.`, { cause: err });
     }
