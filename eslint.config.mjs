@@ -14,6 +14,16 @@ export default tseslint.config(
     },
   },
   {
+    // A promise nobody awaits must handle its own rejection (`void` does not): in the extension host an
+    // unhandled one is only a log line, and the user never hears what failed. Event handlers must not be async.
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false, checkThenables: true }],
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     // The data layer runs in plain Node: it must never import VS Code.
     files: ['src/db/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['vscode'] }] },

@@ -33,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): AgentResourcesApi {
     model,
     view,
     files,
+    previews,
     new StorageStatusBar(storage),
     vscode.workspace.registerFileSystemProvider(resourceScheme, files, { isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(sharedScheme, previews),

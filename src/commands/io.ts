@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { notify } from '../common/notify';
 import { exportLibrary as exportQuery, importLibrary as importQuery, type ImportReport } from '../db/transfer';
 import type { CommandContext } from './context';
 import { withCancellableProgress } from './progress';
@@ -8,7 +9,7 @@ async function exportLibrary(ctx: CommandContext, args?: { uri?: vscode.Uri | st
   if (!uri) return undefined;
   const data = await withCancellableProgress('Exporting the library…', (token) => ctx.storage.run((s) => exportQuery(s.db, s.userId), token));
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`));
-  if (!args?.uri) void vscode.window.showInformationMessage(`Exported ${data.resources.length} resources to ${uri.fsPath}.`);
+  if (!args?.uri) notify('info', `Exported ${data.resources.length} resources to ${uri.fsPath}.`);
   return { exported: data.resources.length };
 }
 
@@ -26,9 +27,9 @@ async function importLibrary(ctx: CommandContext, args?: { uri?: vscode.Uri | st
   const summary = `Imported ${report.imported} resources${report.unchanged ? `, ${report.unchanged} already in your library` : ''}${report.skipped.length ? `, skipped ${report.skipped.length} invalid` : ''}.`;
   if (report.skipped.length) {
     for (const s of report.skipped) ctx.log.warn(`Import skipped entry ${s.index + 1} (“${s.name}”): ${s.reason}`);
-    void vscode.window.showWarningMessage(`${summary} The log says why each was skipped.`, 'Show Log').then((c) => c && ctx.log.show());
+    notify('warning', `${summary} The log says why each was skipped.`, { title: 'Show Log', command: 'agentResources.showLog' });
   } else {
-    void vscode.window.showInformationMessage(summary);
+    notify('info', summary);
   }
   return report;
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { notify, type NotificationAction } from '../common/notify';
 import { CancelledError, userMessage, UserFacingError } from '../common/userError';
 import type { CommandContext } from './context';
 import { ioCommands } from './io';
@@ -43,14 +44,17 @@ async function runCommand(ctx: CommandContext, name: string, handler: (ctx: Comm
     }
     const message = userMessage(err);
     ctx.log.error(`${name} failed: ${message}`);
+    // The buttons run commands: what fails in them is reported by this runner too.
     const problem = err instanceof UserFacingError ? err.problem : undefined;
-    const actions = problem ? ['Retry', ...(ctx.storage.state.mode === 'team' ? ['Use Local Library'] : []), 'Configure', 'Show Log'] : [];
-    void vscode.window.showErrorMessage(ctx.log.clean(message), ...actions).then((choice) => {
-      if (choice === 'Retry') void vscode.commands.executeCommand('agentResources.retry');
-      if (choice === 'Use Local Library') void vscode.commands.executeCommand('agentResources.useLocalLibrary');
-      if (choice === 'Configure') void vscode.commands.executeCommand('agentResources.connect');
-      if (choice === 'Show Log') ctx.log.show();
-    });
+    notify('error', ctx.log.clean(message), ...(problem ? storageProblemActions(ctx) : []));
     return undefined;
   }
+}
+
+/** What the user can do about a storage problem (a failure that names one). */
+function storageProblemActions(ctx: CommandContext): NotificationAction[] {
+  const actions: NotificationAction[] = [{ title: 'Retry', command: 'agentResources.retry' }];
+  if (ctx.storage.state.mode === 'team') actions.push({ title: 'Use Local Library', command: 'agentResources.useLocalLibrary' });
+  actions.push({ title: 'Configure', command: 'agentResources.connect' }, { title: 'Show Log', command: 'agentResources.showLog' });
+  return actions;
 }

@@ -1,26 +1,28 @@
 import * as vscode from 'vscode';
-import { deleteResource, forkName, forkResource, getResourceById, recordExecution, setPinned, updateResource } from '../db/queries';
+import { notify } from '../common/notify';
+import { userMessage } from '../common/userError';
+import { NotFoundError } from '../db/errors';
+import { deleteResource, forkName, forkResource, recordExecution, setPinned, updateResource } from '../db/queries';
 import type { Resource } from '../db/schema';
 import { readContent } from '../db/validation';
 import { documentText, fillVariables, promptVariables } from '../editor/documentFormat';
 import { resourceIdOf, resourceScheme, resourceUri } from '../editor/resourceFileSystem';
+import { sharedScheme } from '../editor/sharedPreviews';
 import { typeNames } from '../views/presentation';
 import { isProgrammatic, optionsFrom, resourceIdFrom, type ResourceArgument } from './arguments';
 import type { CommandContext } from './context';
 import { withCancellableProgress } from './progress';
+import { noLongerShared, readable, sharedReader } from './readable';
 import { validateName } from './save';
-
-async function readable(ctx: CommandContext, id: string): Promise<Resource> {
-  // A resource opened from a share token is readable through that token only.
-  const resource = ctx.previews.resource(id) ?? (await ctx.storage.run((s) => getResourceById(s.db, s.userId, id)));
-  if (!resource) throw new Error('Resource not found. It may have been deleted, or it is not yours. Refresh the library.');
-  return resource;
-}
 
 async function open(ctx: CommandContext, arg?: ResourceArgument): Promise<vscode.Uri | undefined> {
   const id = await resourceIdFrom(ctx, arg, 'Open which resource?');
   if (!id) return undefined;
-  const uri = resourceUri(await readable(ctx, id));
+  const resource = await readable(ctx, id);
+  const token = ctx.previews.tokenFor(id);
+  // Someone else's resource opened from a share stays the read-only preview of that share.
+  const shared = token !== undefined && resource.userId !== (await ctx.storage.session()).userId;
+  const uri = shared ? ctx.previews.add(token, resource, sharedReader(ctx)) : resourceUri(resource);
   await vscode.window.showTextDocument(uri, { preview: false });
   return uri;
 }
@@ -83,12 +85,13 @@ async function pickTarget(): Promise<'insert' | 'clipboard' | undefined> {
 
 async function deliver(text: string, target: 'insert' | 'clipboard'): Promise<void> {
   const editor = vscode.window.activeTextEditor;
-  if (target === 'insert' && editor && editor.document.uri.scheme !== resourceScheme) {
+  // Never into a resource's own document or a read-only shared preview.
+  if (target === 'insert' && editor && editor.document.uri.scheme !== resourceScheme && editor.document.uri.scheme !== sharedScheme) {
     await editor.edit((edit) => editor.selections.forEach((s) => edit.replace(s, text)));
     return;
   }
   await vscode.env.clipboard.writeText(text);
-  if (target === 'insert') void vscode.window.showInformationMessage('No editor to insert into: copied to the clipboard instead.');
+  if (target === 'insert') notify('info', 'No editor to insert into: copied to the clipboard instead.');
 }
 
 /** The steps in a quick pick that stays open: insert or copy them one by one. */
@@ -102,16 +105,15 @@ async function useWorkflowSteps(ctx: CommandContext, resource: Resource, steps: 
   pick.items = steps.map((s, i) => ({ label: `${i + 1}. ${s.name ?? s.text.split('\n')[0]}`, detail: s.text, text: s.text, buttons: [insert, copy] }));
   let used: string | undefined;
   const done = new Promise<void>((resolve) => pick.onDidHide(() => resolve()));
-  pick.onDidTriggerItemButton(async (e) => {
-    used = e.item.text;
-    await deliver(e.item.text, e.button === copy ? 'clipboard' : 'insert');
-  });
-  pick.onDidAccept(async () => {
+  // The event handlers' promises go to no one: a step that cannot be delivered is reported here.
+  const deliverStep = (text: string, target: 'insert' | 'clipboard') => {
+    used = text;
+    deliver(text, target).catch((err: unknown) => notify('error', `Could not use the step: ${userMessage(err)}`));
+  };
+  pick.onDidTriggerItemButton((e) => deliverStep(e.item.text, e.button === copy ? 'clipboard' : 'insert'));
+  pick.onDidAccept(() => {
     const item = pick.selectedItems[0];
-    if (item) {
-      used = item.text;
-      await deliver(item.text, 'insert');
-    }
+    if (item) deliverStep(item.text, 'insert');
   });
   pick.show();
   await done;
@@ -135,14 +137,20 @@ async function fork(ctx: CommandContext, arg?: ResourceArgument, options: { name
   const viaShareToken = options.viaShareToken ?? ctx.previews.tokenFor(id);
   let name = options.name;
   if (name === undefined && !programmatic) {
-    const source = viaShareToken ? ctx.previews.resource(id) : await readable(ctx, id);
-    name = await vscode.window.showInputBox({ title: 'Fork', prompt: 'Name of your copy', value: forkName(source?.name ?? ''), validateInput: validateName });
+    const source = await readable(ctx, id, viaShareToken);
+    name = await vscode.window.showInputBox({ title: 'Fork', prompt: 'Name of your copy', value: forkName(source.name), validateInput: validateName });
     if (name === undefined) return undefined;
   }
-  const forked = await withCancellableProgress('Forking…', (token) => ctx.storage.run((s) => forkResource(s.db, s.userId, id, { name, viaShareToken }), token));
+  let forked: Resource;
+  try {
+    forked = await withCancellableProgress('Forking…', (token) => ctx.storage.run((s) => forkResource(s.db, s.userId, id, { name, viaShareToken }), token));
+  } catch (err) {
+    if (err instanceof NotFoundError && viaShareToken) throw noLongerShared(ctx, id);
+    throw err;
+  }
   ctx.model.invalidate();
-  void ctx.view.reveal(forked.id);
-  if (!programmatic) void vscode.window.showInformationMessage(`Forked into your library as “${forked.name}”.`);
+  ctx.view.reveal(forked.id);
+  if (!programmatic) notify('info', `Forked into your library as “${forked.name}”.`);
   return forked;
 }
 
@@ -192,7 +200,7 @@ async function togglePublic(ctx: CommandContext, arg?: ResourceArgument): Promis
   const updated = await ctx.storage.run((s) => updateResource(s.db, s.userId, id, { isPublic: !current.isPublic }));
   ctx.model.invalidate();
   if (!isProgrammatic(arg)) {
-    void vscode.window.showInformationMessage(updated.isPublic ? `“${updated.name}” is now public: every user of this database can read and fork it.` : `“${updated.name}” is now private.`);
+    notify('info', updated.isPublic ? `“${updated.name}” is now public: every user of this database can read and fork it.` : `“${updated.name}” is now private.`);
   }
   return updated.isPublic;
 }

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import * as vscode from 'vscode';
+import { notify } from '../common/notify';
 import { createResource } from '../db/queries';
 import { resourceTypes, type Resource, type ResourceType } from '../db/schema';
 import { nameSchema } from '../db/validation';
@@ -62,11 +63,13 @@ async function saveSelection(ctx: CommandContext, args: SaveArgs = {}): Promise<
     ctx.storage.run((s) => createResource(s.db, s.userId, { name, description: description || null, resourceType: type, content }), token),
   );
   ctx.model.invalidate();
-  void ctx.view.reveal(resource.id);
-  void vscode.window.showInformationMessage(`Saved “${resource.name}” as a ${typeNames[type]}.`, 'Open', 'Share').then((choice) => {
-    if (choice === 'Open') void vscode.commands.executeCommand('agentResources.open', resource.id);
-    if (choice === 'Share') void vscode.commands.executeCommand('agentResources.share', resource.id);
-  });
+  ctx.view.reveal(resource.id);
+  notify(
+    'info',
+    `Saved “${resource.name}” as a ${typeNames[type]}.`,
+    { title: 'Open', command: 'agentResources.open', args: [resource.id] },
+    { title: 'Share', command: 'agentResources.share', args: [resource.id] },
+  );
   return resource;
 }
 

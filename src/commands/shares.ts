@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { notify } from '../common/notify';
 import { createShare, getShareById, redeemShare, revokeShare as revokeShareQuery, listShares } from '../db/queries';
 import type { Resource, ResourceShare } from '../db/schema';
 import { shareTokenPattern } from '../db/tokens';
@@ -7,6 +8,7 @@ import { maskToken, shareStatus, typeNames } from '../views/presentation';
 import { isProgrammatic, resourceIdFrom, shareIdFrom, type ResourceArgument } from './arguments';
 import type { CommandContext } from './context';
 import { withCancellableProgress } from './progress';
+import { sharedReader } from './readable';
 
 /** The token, or `<shareBaseUrl>/<token>` when a base URL is configured. */
 export function shareText(token: string): string {
@@ -30,7 +32,7 @@ async function share(ctx: CommandContext, arg?: ResourceArgument, options?: Shar
   const text = shareText(created.shareToken);
   await vscode.env.clipboard.writeText(text);
   ctx.model.invalidate();
-  void vscode.window.showInformationMessage(`Share ${text === created.shareToken ? 'token' : 'link'} copied to the clipboard (${shareStatus(created)}).`);
+  notify('info', `Share ${text === created.shareToken ? 'token' : 'link'} copied to the clipboard (${shareStatus(created)}).`);
   return created;
 }
 
@@ -91,7 +93,7 @@ async function copyShareToken(ctx: CommandContext, arg?: unknown): Promise<strin
   if (!found) return undefined;
   const text = shareText(found.shareToken);
   await vscode.env.clipboard.writeText(text);
-  void vscode.window.showInformationMessage(`Share ${text === found.shareToken ? 'token' : 'link'} copied to the clipboard.`);
+  notify('info', `Share ${text === found.shareToken ? 'token' : 'link'} copied to the clipboard.`);
   return text;
 }
 
@@ -128,13 +130,15 @@ async function openShared(ctx: CommandContext, arg?: string): Promise<Resource |
   if (!token) throw new Error('That is not a share token: a token is 32 letters and digits, or a link that ends in one.');
   const result = await ctx.storage.run((s) => redeemShare(s.db, s.userId, token));
   if (!result.ok) throw new Error(redeemMessages[result.reason]);
-  const uri = ctx.previews.add(token, result.resource);
+  const uri = ctx.previews.add(token, result.resource, sharedReader(ctx));
   await vscode.window.showTextDocument(uri, { preview: true });
   const { resource } = result;
-  void vscode.window.showInformationMessage(`Shared ${typeNames[resource.resourceType as keyof typeof typeNames]} “${resource.name}” (read-only preview).`, 'Fork to My Library', 'Use').then((choice) => {
-    if (choice === 'Fork to My Library') void vscode.commands.executeCommand('agentResources.fork', resource.id, { viaShareToken: token });
-    if (choice === 'Use') void vscode.commands.executeCommand('agentResources.use', resource.id);
-  });
+  notify(
+    'info',
+    `Shared ${typeNames[resource.resourceType as keyof typeof typeNames]} “${resource.name}” (read-only preview).`,
+    { title: 'Fork to My Library', command: 'agentResources.fork', args: [resource.id, { viaShareToken: token }] },
+    { title: 'Use', command: 'agentResources.use', args: [resource.id] },
+  );
   return resource;
 }
 

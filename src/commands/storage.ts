@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { createDatabaseClient } from '../db/client';
+import { notify } from '../common/notify';
 import { UserFacingError } from '../common/userError';
 import { describeConnectionError } from '../storage/connectionErrors';
 import { readStorageSettings } from '../storage/settings';
@@ -36,7 +37,7 @@ async function connect(ctx: CommandContext, args?: ConnectArgs): Promise<{ label
   else await ctx.secrets.delete();
   const label = args?.label ?? resolved.label;
   await ctx.storage.switchTo('team', label);
-  if (!isProgrammatic(args)) void vscode.window.showInformationMessage(`Connected to the team database ${label}.`);
+  if (!isProgrammatic(args)) notify('info', `Connected to the team database ${label}.`);
   return { label };
 }
 

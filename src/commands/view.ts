@@ -59,6 +59,7 @@ function browsePublic(ctx: CommandContext): void {
 
 function refresh(ctx: CommandContext): void {
   ctx.model.invalidate();
+  ctx.previews.refresh();
 }
 
 async function loadMore(ctx: CommandContext, key: ListKey = 'all'): Promise<void> {

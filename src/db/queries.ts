@@ -148,14 +148,29 @@ async function listPage(db: Database, scope: ListScope, userId: string, options:
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(sort, last) : undefined };
 }
 
-/** The user's own resource, or another user's public one; null for anything else. */
-export async function getResourceById(db: Database, userId: string, id: string): Promise<Resource | null> {
+export interface ReadOptions {
+  /** A share token for this resource that the user redeemed: lets them read a private resource while the share lasts. */
+  viaShareToken?: string;
+}
+
+/** SQL: the user may read the row: their own, a public one, or one shared with them through a live token. */
+function readableBy(userId: string, options: ReadOptions): SQL {
+  const readable = [eq(resource.userId, userId), eq(resource.isPublic, true)];
+  if (options.viaShareToken) readable.push(activeShareFor(options.viaShareToken));
+  return or(...readable)!;
+}
+
+/**
+ * The user's own resource, another user's public one, or (with `viaShareToken`) one shared with
+ * them through a live token; null for anything else, including a deleted or no longer shared one.
+ */
+export async function getResourceById(db: Database, userId: string, id: string, options: ReadOptions = {}): Promise<Resource | null> {
   uuidOrThrow(userId, 'userId');
   uuidOrThrow(id, 'id');
   const [row] = await db
     .select()
     .from(resource)
-    .where(and(eq(resource.id, id), or(eq(resource.userId, userId), eq(resource.isPublic, true))));
+    .where(and(eq(resource.id, id), readableBy(userId, options)));
   return row ?? null;
 }
 
@@ -214,10 +229,8 @@ export async function deleteResource(db: Database, userId: string, id: string): 
   if (deleted.length === 0) throw new NotFoundError('resource');
 }
 
-export interface ForkOptions {
+export interface ForkOptions extends ReadOptions {
   name?: string;
-  /** A share token for this resource that the user redeemed: lets them fork a private resource. */
-  viaShareToken?: string;
 }
 
 /**
@@ -228,14 +241,12 @@ export async function forkResource(db: Database, userId: string, id: string, opt
   uuidOrThrow(userId, 'userId');
   uuidOrThrow(id, 'id');
   const name = options.name === undefined ? undefined : parseOrThrow(z.object({ name: nameSchema }), { name: options.name }).name;
-  const readable = [eq(resource.userId, userId), eq(resource.isPublic, true)];
-  if (options.viaShareToken) readable.push(activeShareFor(options.viaShareToken));
   return runTransaction(db, async (tx) => {
     // The row lock taken by this update serialises concurrent forks of one parent.
     const [parent] = await tx
       .update(resource)
       .set({ forkCount: sql`${resource.forkCount} + 1` })
-      .where(and(eq(resource.id, id), or(...readable)))
+      .where(and(eq(resource.id, id), readableBy(userId, options)))
       .returning();
     if (!parent) throw new NotFoundError('resource');
     const [fork] = await tx

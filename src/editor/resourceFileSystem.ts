@@ -3,6 +3,7 @@ import { getResourceById, updateResource } from '../db/queries';
 import { ConflictError } from '../db/errors';
 import type { Resource, ResourceType } from '../db/schema';
 import { Disposable } from '../common/disposable';
+import { notify } from '../common/notify';
 import { userMessage } from '../common/userError';
 import type { StorageService } from '../storage/storageService';
 import { contentFromDocument, documentExtension, documentText, safeFileName } from './documentFormat';
@@ -88,7 +89,8 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
       this.onSaved(saved);
     } catch (err) {
       if (err instanceof ConflictError) {
-        void this.offerConflictResolution(uri);
+        // Nobody waits for the choice: what fails in it (the database gone meanwhile) is shown, not left unhandled.
+        this.offerConflictResolution(uri).catch((failure: unknown) => notify('error', `${conflictFailure(failure)} Your text is still in the editor.`));
         throw new Error(`“${decodeURIComponent(uri.path.split('/')[2] ?? '')}” was changed in the database since you opened it. Your text is still in the editor: choose Compare, Overwrite or Reload.`, { cause: err });
       }
       throw new Error(`${userMessage(err)} Your text is still in the editor.`, { cause: err });
@@ -111,7 +113,8 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
       if (choice === 'Overwrite') {
         await this.overwrite(uri);
       } else if (choice === 'Reload') {
-        this.loaded.delete(resourceIdOf(uri));
+        // Read it first: VS Code's revert fails with an obscure error of its own when the read fails.
+        await this.load(uri);
         await vscode.window.showTextDocument(uri, { preview: false });
         await vscode.commands.executeCommand('workbench.action.files.revert');
       }
@@ -127,7 +130,7 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
     try {
       await this.writeFile(uri, encoder.encode(document.getText()));
     } catch (err) {
-      void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+      notify('error', err instanceof Error ? err.message : String(err));
       return;
     }
     // The document now equals what is stored: reverting reloads the same text and clears the dirty state.
@@ -165,6 +168,11 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
   rename(): void {
     throw vscode.FileSystemError.NoPermissions('Rename resources from the Agent Resources view.');
   }
+}
+
+/** Why resolving a conflict failed, for the user: a missing file is a resource deleted meanwhile. */
+function conflictFailure(err: unknown): string {
+  return err instanceof vscode.FileSystemError && err.code === 'FileNotFound' ? 'The resource was deleted in the database meanwhile.' : userMessage(err);
 }
 
 function versionOf(resource: Resource, readonly: boolean): LoadedVersion {

@@ -104,7 +104,7 @@ export class StorageService extends Disposable {
     const cancelled = new Promise<never>((_, reject) => {
       cancellation = token?.onCancellationRequested(() => {
         reject(new CancelledError());
-        void this.abandon(session);
+        this.abandon(session).catch((err) => this.log.error('Could not close the cancelled connection', err));
       });
     });
     try {
@@ -154,9 +154,11 @@ export class StorageService extends Disposable {
   async reconnect(): Promise<Session> {
     this.generation++;
     this.clearReconnect();
+    this.reconnectAttempt = 0;
     await this.connecting?.catch(() => {});
-    await this.closeConnection();
+    // Idle before closing: statements cut by this close are not taken for a lost connection.
     this.current = this.idleState();
+    await this.closeConnection();
     return this.session();
   }
 

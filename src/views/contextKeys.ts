@@ -12,6 +12,7 @@ export const contextKeys = {
 
 export type ViewState = 'loading' | 'ready' | 'empty' | 'noMatch' | 'offline' | 'setup' | 'noUser';
 
-export function setContext(key: (typeof contextKeys)[keyof typeof contextKeys], value: unknown): Thenable<unknown> {
-  return vscode.commands.executeCommand('setContext', key, value);
+/** Sets a context key; nobody waits for it, and it fails only while the window closes. */
+export function setContext(key: (typeof contextKeys)[keyof typeof contextKeys], value: unknown): void {
+  vscode.commands.executeCommand('setContext', key, value).then(undefined, () => undefined);
 }

@@ -31,34 +31,35 @@ export class LibraryView extends Disposable {
     );
     this.register(model.onDidChange(() => this.describeFilter()));
     this.register(storage.onDidChangeState((state) => {
-      // The view's own progress bar while the database starts, instead of a spinner forever.
-      if (state.kind === 'connecting') {
-        void vscode.window.withProgress({ location: { viewId: libraryViewId } }, () =>
-          new Promise<void>((resolve) => {
-            const sub = storage.onDidChangeState((next) => {
-              if (next.kind !== 'connecting') {
-                sub.dispose();
-                resolve();
-              }
-            });
-          }),
-        );
-      }
+      if (state.kind === 'connecting') this.showProgressUntilConnected(storage);
     }));
     this.describeFilter();
   }
 
-  /** Shows the resource in the tree, selected, once its page is loaded. */
-  async reveal(resourceId: string): Promise<boolean> {
-    const node = await this.provider.findResourceNode(resourceId);
-    if (!node) return false;
-    try {
-      await this.treeView.reveal(node, { select: true, focus: false, expand: false });
-      return true;
-    } catch {
+  /** The view's own progress bar while the database starts, instead of a spinner forever. */
+  private showProgressUntilConnected(storage: StorageService): void {
+    const connected = new Promise<void>((resolve) => {
+      const sub = storage.onDidChangeState((next) => {
+        if (next.kind !== 'connecting') {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    // The task never fails; showing the bar fails only while the window closes.
+    vscode.window.withProgress({ location: { viewId: libraryViewId } }, () => connected).then(undefined, () => undefined);
+  }
+
+  /** Shows the resource in the tree, selected, once its page is loaded; nobody waits for it. */
+  reveal(resourceId: string): void {
+    this.revealNode(resourceId).catch(() => {
       // The view is not visible: nothing to reveal in.
-      return false;
-    }
+    });
+  }
+
+  private async revealNode(resourceId: string): Promise<void> {
+    const node = await this.provider.findResourceNode(resourceId);
+    if (node) await this.treeView.reveal(node, { select: true, focus: false, expand: false });
   }
 
   private describeFilter(): void {
@@ -69,6 +70,6 @@ export class LibraryView extends Disposable {
     if (type) parts.push(typeLabels[type].toLowerCase());
     if (sort !== 'updated') parts.push(`by ${sort === 'executions' ? 'uses' : sort}`);
     this.treeView.description = parts.join(' · ') || undefined;
-    void setContext(contextKeys.filtered, this.model.isFiltered);
+    setContext(contextKeys.filtered, this.model.isFiltered);
   }
 }

@@ -23,7 +23,7 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
   ) {
     super();
     this.register(model.onDidChange(() => this.changeEmitter.fire(undefined)));
-    this.register(storage.onDidChangeState((state) => void setContext(contextKeys.mode, state.mode)));
+    this.register(storage.onDidChangeState((state) => setContext(contextKeys.mode, state.mode)));
   }
 
   getTreeItem(node: LibraryNode): vscode.TreeItem {
@@ -120,7 +120,7 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
   private setViewState(state: ViewState): void {
     if (state === this.viewState) return;
     this.viewState = state;
-    void setContext(contextKeys.state, state);
+    setContext(contextKeys.state, state);
   }
 }
 

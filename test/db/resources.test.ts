@@ -7,6 +7,7 @@ import {
   getResourceById,
   getUserResources,
   recordExecution,
+  revokeShare,
   setPinned,
   updateResource,
 } from '../../src/db/queries';
@@ -136,6 +137,26 @@ describe('resources', () => {
       assert.equal(await getResourceById(client.db, owner, theirs.id), null);
       assert.equal(await getResourceById(client.db, owner, gone.id), null);
       assert.equal(await getResourceById(client.db, owner, randomId()), null);
+    });
+
+    it('with viaShareToken, returns another user’s private resource while that share lasts, and null once it is revoked, expired or deleted', async () => {
+      const read = (id: string, token: string) => getResourceById(client.db, owner, id, { viaShareToken: token });
+      const theirs = await createResource(client.db, other, prompt('Shared with me'));
+      const share = await createShare(client.db, other, theirs.id, { maxAccesses: 1 });
+      const unrelated = await createShare(client.db, other, (await createResource(client.db, other, prompt('Another'))).id);
+      assert.deepEqual(await read(theirs.id, share.shareToken), theirs);
+      assert.equal(await read(theirs.id, unrelated.shareToken), null, 'a token of another resource reads nothing');
+      // The access that used up the last allowed use still reads (as it still forks).
+      await client.sql`update resource_share set access_count = 1 where id = ${share.id}`;
+      assert.deepEqual(await read(theirs.id, share.shareToken), theirs);
+      await client.sql`update resource_share set expires_at = localtimestamp - interval '1 minute' where id = ${share.id}`;
+      assert.equal(await read(theirs.id, share.shareToken), null, 'expired');
+      const revoked = await createShare(client.db, other, theirs.id);
+      await revokeShare(client.db, other, revoked.id);
+      assert.equal(await read(theirs.id, revoked.shareToken), null, 'revoked');
+      const live = await createShare(client.db, other, theirs.id);
+      await deleteResource(client.db, other, theirs.id);
+      assert.equal(await read(theirs.id, live.shareToken), null, 'deleted (its shares went with it)');
     });
   });
 

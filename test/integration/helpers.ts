@@ -100,8 +100,10 @@ export function stubPrompts(answers: Answers = {}): Prompts {
   };
   window.showQuickPick = async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>) => {
     const answer = quickPicks.shift();
+    // Awaited first, as VS Code does: items that fail to load reject the pick, never go unhandled.
+    const loaded = await items;
     assert.ok(answer, 'an unexpected quick pick was shown');
-    return answer(await items);
+    return answer(loaded);
   };
   window.showInputBox = async (options: vscode.InputBoxOptions = {}) => {
     prompts.inputBoxes.push(options);

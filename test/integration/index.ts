@@ -16,14 +16,43 @@ export async function run(): Promise<void> {
   const only = process.env.AGENT_RESOURCES_TEST_GREP;
   if (only) mocha.grep(new RegExp(only));
   for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(join(__dirname, file));
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => unhandled.push(reason);
-  process.on('unhandledRejection', onUnhandled);
+  const stopWatching = failOnUnhandledRejections(mocha.suite);
   try {
     const failures = await new Promise<number>((resolve) => mocha.run(resolve));
-    if (unhandled.length) throw new Error(`Unhandled promise rejections during the tests: ${unhandled.map(String).join('; ')}`);
     if (failures > 0) throw new Error(`${failures} test(s) failed.`);
   } finally {
-    process.off('unhandledRejection', onUnhandled);
+    stopWatching();
   }
+}
+
+/**
+ * Root hooks that fail the run when any promise rejection went unhandled while it ran (the
+ * extension and the tests share this process), naming the test it happened in, with its stack.
+ * The host only logs "rejected promise not handled within 1 second"; its listener does not stop ours.
+ */
+function failOnUnhandledRejections(root: Mocha.Suite): () => void {
+  // By promise: mocha re-emits each rejection it did not cause, so the listener hears it twice.
+  const seen = new Map<Promise<unknown>, { reason: unknown; during: string }>();
+  let during = 'before the first test';
+  const listener = (reason: unknown, promise: Promise<unknown>) => {
+    if (!seen.has(promise)) seen.set(promise, { reason, during });
+  };
+  process.on('unhandledRejection', listener);
+  root.beforeEach(function () {
+    during = this.currentTest?.fullTitle() ?? during;
+  });
+  root.afterEach(async function () {
+    // Node reports a rejection once the microtasks of its turn have run: let the test's ones arrive first.
+    await new Promise((resolve) => setImmediate(resolve));
+    during = `after "${this.currentTest?.fullTitle() ?? ''}"`;
+  });
+  root.afterAll(async function () {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (seen.size === 0) return;
+    const list = [...seen.values()].map(({ reason, during: when }, i) => `${i + 1}. during ${when}:\n${reason instanceof Error ? reason.stack : String(reason)}`);
+    const error = new Error(`${seen.size} unhandled promise rejection(s):\n${list.join('\n\n')}`);
+    error.stack = error.message; // the rejections' stacks are what matter, not this hook's
+    throw error;
+  });
+  return () => process.off('unhandledRejection', listener);
 }

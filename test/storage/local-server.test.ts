@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabaseClient } from '../../src/db/client';
@@ -90,6 +90,8 @@ describe('local library server', () => {
     if (isRoot) {
       assert.ok(!handle.paths.dataDir.startsWith(home), `the cluster is outside the home: ${handle.paths.dataDir}`);
       assert.equal(owner, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout));
+      // The package may sit in a 0700 home too (/root/.vscode-server): the server runs a reachable copy.
+      assert.ok(readlinkSync(`/proc/${handle.pid}/exe`).startsWith('/var/lib/agent-resources/postgres-'));
     } else {
       assert.equal(handle.paths.dataDir, join(home, 'pgdata'));
       assert.equal(owner, process.getuid!());

@@ -43,8 +43,9 @@ export function defaultLibraryHome(env: NodeJS.ProcessEnv = process.env): string
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'agent-resources');
 }
 
-/** Where clusters live when we are root, one folder per library home, owned by the server's user. */
-export const rootClustersDir = '/var/lib/agent-resources/clusters';
+/** As root: the server's binaries and clusters (one per library home, owned by the server's user). */
+export const rootDataDir = '/var/lib/agent-resources';
+export const rootClustersDir = join(rootDataDir, 'clusters');
 
 /**
  * Makes the library's folders (never loosening any folder it did not make) and returns them.
@@ -56,7 +57,8 @@ export function prepareLibraryPaths(home: string): LibraryPaths {
   const serverUser = serverOsUser();
   const clusterRoot = serverUser ? join(rootClustersDir, libraryId(home)) : home;
   if (serverUser) {
-    mkdirSync(rootClustersDir, { recursive: true, mode: 0o755 });
+    makeSharedDir(rootDataDir);
+    makeSharedDir(rootClustersDir);
     makePrivateDir(clusterRoot, serverUser);
     writeFileSync(join(home, 'cluster-location'), `${clusterRoot}\n`, { mode: 0o600 });
   }
@@ -75,6 +77,12 @@ export function prepareLibraryPaths(home: string): LibraryPaths {
   makePrivateDir(paths.clientsDir);
   writeAccessRules(paths);
   return paths;
+}
+
+/** Our own folder under /var/lib that the server's user must traverse: 0755 whatever the umask. */
+export function makeSharedDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  if ((lstatSync(dir).mode & 0o755) !== 0o755) chmodSync(dir, 0o755);
 }
 
 /** A short stable name for a library home (its real path hashed). */

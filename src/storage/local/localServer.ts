@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { liveClients, registerClient } from './clients';
 import { withFileLock } from './fileLock';
 import { defaultLibraryHome, prepareLibraryPaths, socketPort, type LibraryPaths } from './libraryPaths';
-import { ensureCluster, ensureExecutable, lastLogLines, postgresBinDir, readPostmasterPid, serverEnvironment, type PostmasterInfo } from './postgresProcess';
+import { ensureCluster, ensureExecutable, lastLogLines, postgresBinDir, readPostmasterPid, serverBinDir, serverEnvironment, type PostmasterInfo } from './postgresProcess';
 import { identityAlive, isAlive, isPostgresIn, postgresProcessesIn } from './processes';
 import { supervisorFile, type SupervisorConfig } from './supervisor';
 
@@ -53,8 +53,8 @@ export async function attachLocalServer(options: LocalServerOptions): Promise<Lo
   const { log = () => {} } = options;
   const home = options.home ?? defaultLibraryHome();
   const paths = withFolderHint(home, () => prepareLibraryPaths(home));
-  const binDir = postgresBinDir(options.packageRoot);
   return withFileLock(paths.lockDir, async () => {
+    const binDir = serverBinDir(postgresBinDir(options.packageRoot), paths.serverUser);
     ensureExecutable(binDir);
     const initialised = await ensureCluster(binDir, paths, log);
     if (initialised) log(`Created the local library's database in ${paths.dataDir}`);

