@@ -29,7 +29,7 @@ const env = (/** @type {string} */ name, /** @type {number} */ fallback) => Numb
 // Everything the bench starts makes its temp folders in here (children inherit TMPDIR). A short
 // name: chromium's socket path, several folders deeper, must stay under 108 characters.
 const benchRoot = mkdtempSync(join(tmpdir(), 'arbench-'));
-chmodSync(benchRoot, 0o755); // the servers run as the OS user postgres when this is root
+chmodSync(benchRoot, 0o755); // the bench's own seed servers in here run as the OS user postgres when this is root
 process.env.TMPDIR = benchRoot;
 
 /** @typedef {import('./lib/report.mjs').Figure} Figure */
@@ -197,7 +197,6 @@ async function inHost({ teamUrl, email, mode, timeoutMs }) {
   const outFile = join(benchRoot, `host-results-${run}.json`);
   const workspace = join(benchRoot, `workspace-${run}`);
   mkdirSync(workspace, { recursive: true });
-  chmodSync(workspace, 0o755);
   writeFileSync(join(workspace, 'notes.md'), '# Notes\n');
   const code = await runTestsInHost({
     extensionPath: root,

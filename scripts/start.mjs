@@ -2,7 +2,7 @@
 // Desktop VS Code when one is installed (and a display is there); otherwise the offline
 // code-server host on 127.0.0.1, whose address is printed. Ctrl+C stops it.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CODE_SERVER_VERSION, ensureHost } from '../test/host/install.mjs';
@@ -24,12 +24,8 @@ async function startCodeServer() {
   const host = await ensureHost();
   const profile = process.env.AGENT_RESOURCES_DEV_PROFILE ?? join(homedir(), '.cache', 'agent-resources-dev');
   const userData = join(profile, 'user-data');
-  const globalStorage = join(userData, 'User', 'globalStorage');
-  // As root the local Postgres runs as the OS user postgres, which must reach global storage.
-  for (const dir of [profile, userData, join(userData, 'User'), globalStorage, join(profile, 'extensions')]) {
-    mkdirSync(dir, { recursive: true });
-    chmodSync(dir, 0o755);
-  }
+  // Only the folder the settings file goes in; VS Code makes its other folders itself, with its own modes.
+  mkdirSync(join(userData, 'User'), { recursive: true });
   const settings = join(userData, 'User', 'settings.json');
   if (!existsSync(settings)) writeFileSync(settings, JSON.stringify(DEFAULT_SETTINGS, null, 2));
   writeFileSync(join(profile, 'config.yaml'), 'auth: none\n');

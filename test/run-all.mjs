@@ -10,6 +10,7 @@ const suites = [
   { name: 'storage (plain Node, real Postgres)', command: ['npx', 'mocha', '--config', 'test/storage/.mocharc.json'] },
   { name: 'extension (real VS Code host)', command: ['node', 'test/integration/run.mjs'] },
   { name: 'user interface (workbench in headless Chromium)', command: ['npx', 'mocha', '--config', 'test/ui/.mocharc.json'] },
+  { name: 'newcomers (fresh copy, npm ci, npm start, in the browser)', command: ['node', 'test/newcomer/run.mjs'] },
 ];
 
 const only = process.argv.slice(2);

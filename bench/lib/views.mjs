@@ -4,7 +4,7 @@
 // and on a cold one (stopped, data kept). Each sample is a fresh extension host (page reload), so
 // it includes the extension's activation, attaching, the first pages and the rendering.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { children } from './processes.mjs';
@@ -287,7 +287,6 @@ function holdServer(root, storageDir, count) {
 export async function measureViews({ root, warmRuns, coldRuns, saveRuns, libraryRows, log }) {
   const { openWorkbench } = await import('../../test/host/run.mjs');
   const workspace = mkdtempSync(join(tmpdir(), 'agent-resources-bench-workspace-'));
-  chmodSync(workspace, 0o755);
   writeFileSync(join(workspace, 'notes.md'), '# Notes\n');
   const existing = new Set(readdirSync(tmpdir()));
   const wb = await openWorkbench({ extensionPath: root, workspacePath: workspace, settings: { 'agentResources.userEmail': EMAIL } });
@@ -305,11 +304,12 @@ export async function measureViews({ root, warmRuns, coldRuns, saveRuns, library
     // The run's folder is the one new agent-resources-host-* folder in our own temp folder.
     const hostRoot = readdirSync(tmpdir()).find((n) => n.startsWith('agent-resources-host-') && !existing.has(n));
     if (!hostRoot) throw new Error('could not find the workbench run folder');
-    const storageDir = join(tmpdir(), hostRoot, 'user-data', 'User', 'globalStorage', 'agent-resources.agent-resources');
-    mkdirSync(storageDir, { recursive: true });
-    chmodSync(storageDir, 0o755);
-    const pgdata = join(storageDir, 'pgdata');
+    // The extension's local library in that run: the run's XDG data folder (the harness sets it).
+    const storageDir = join(tmpdir(), hostRoot, 'xdg-data', 'agent-resources');
     hold = /** @type {{ release(): Promise<void> }} */ (await holdServer(root, storageDir, libraryRows));
+    // As root the cluster lives under /var/lib/agent-resources; the library folder names it.
+    const location = join(storageDir, 'cluster-location');
+    const pgdata = join(existsSync(location) ? readFileSync(location, 'utf8').trim() : storageDir, 'pgdata');
     log(`local library with ${libraryRows} resources running (held by the bench, as by another window)`);
     await sleep(1500);
 

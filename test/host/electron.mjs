@@ -1,7 +1,7 @@
 // The same extension tests in desktop VS Code through @vscode/test-electron, for contributors
 // with internet (it downloads VS Code) and a display (on Linux without one: xvfb-run -a node ...).
 // Not a dependency of the project: `npm install --no-save @vscode/test-electron` to use it.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,15 +36,12 @@ export async function runTestsInElectron({ extensionPath, testsPath, workspacePa
     console.warn('[test-electron] no display: run under `xvfb-run -a` if VS Code fails to start');
   }
 
-  // Own profile per run, as in the offline host; 0755 (VS Code would make globalStorage 0700) so
-  // an embedded postgres running as OS user `postgres` can reach global storage.
+  // Own profile per run, as in the offline host. Only the folder the settings file goes in; VS Code
+  // makes its other folders itself, with its own modes.
   const root = mkdtempSync(join(tmpdir(), 'agent-resources-electron-'));
   const userData = join(root, 'user-data');
   const user = join(userData, 'User');
-  for (const d of [root, userData, user, join(user, 'globalStorage'), join(user, 'workspaceStorage'), join(root, 'extensions')]) {
-    mkdirSync(d, { recursive: true });
-    chmodSync(d, 0o755);
-  }
+  mkdirSync(user, { recursive: true });
   writeFileSync(join(user, 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
 
   try {

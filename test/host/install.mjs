@@ -5,7 +5,7 @@ import {
   chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const CODE_SERVER_VERSION = '4.100.3';
@@ -88,6 +88,7 @@ function installCodeServer(/** @type {string} */ prefix) {
       npm_config_fund: 'false',
       npm_config_audit: 'false',
       npm_config_update_notifier: 'false',
+      ...nodeHeadersConfig(),
     };
     // npm 11 rejects allow-scripts given as a flag or env var in a project install, and would
     // export it to the nested install, so it goes in files: package.json for the top level, and
@@ -122,6 +123,17 @@ function installCodeServer(/** @type {string} */ prefix) {
     closeSync(logFd);
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * node-gyp (argon2, node-pty, ...) downloads Node's headers unless told where they are; a new OS
+ * user has no npm config saying so, and there is no internet. A user's own setting wins.
+ * @returns {{ npm_config_nodedir?: string }}
+ */
+function nodeHeadersConfig() {
+  if (process.env.npm_config_nodedir || process.env.NPM_CONFIG_NODEDIR) return {};
+  const prefix = dirname(dirname(process.execPath)); // /usr for Debian's /usr/bin/node
+  return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? { npm_config_nodedir: prefix } : {};
 }
 
 /** Fails loudly if a postinstall step was skipped or failed quietly. */

@@ -3,7 +3,7 @@
 // Steps and flags follow /work/shared/vscode-test-host.md.
 import { spawn } from 'node:child_process';
 import {
-  appendFileSync, chmodSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync,
+  appendFileSync, chmodSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { chromium } from 'playwright-core';
 import { ensureHost } from './install.mjs';
 
 const DEFAULT_TIMEOUT_MS = 180_000;
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
 ];
@@ -98,19 +98,15 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
   const dir = (/** @type {string} */ name) => join(root, name);
   const logs = logDir ? resolve(logDir) : dir('logs');
   const userData = dir('user-data');
-  // The extension may run embedded Postgres as OS user `postgres` inside its global storage, so
-  // every folder on that path must be traversable: mkdtemp makes 0700, and VS Code creates
-  // User/globalStorage as 0700 unless it already exists.
   const user = join(userData, 'User');
-  for (const d of [root, userData, user, join(user, 'globalStorage'), join(user, 'workspaceStorage'),
-    dir('extensions'), dir('xdg-config'), dir('xdg-data'), dir('xdg-cache'), dir('chromium-home'), dir('chromium-profile')]) {
+  // Only the folder the settings file goes in; VS Code makes its other folders itself, with its own modes.
+  for (const d of [user, dir('xdg-config'), dir('xdg-data'), dir('xdg-cache'), dir('chromium-home'), logs]) {
     mkdirSync(d, { recursive: true });
-    chmodSync(d, 0o755);
   }
-  // Own TMPDIR so the sockets VS Code and git leave there go away with the run; 1777 like /tmp.
-  mkdirSync(dir('tmp'));
-  chmodSync(dir('tmp'), 0o1777);
-  mkdirSync(logs, { recursive: true });
+  // The run's own /tmp, so the sockets VS Code and git leave there go away with it. Outside the
+  // run's (0700) folder and 1777, because other OS users reach a real machine's /tmp.
+  const tmp = mkdtempSync(join(tmpdir(), 'agent-resources-tmp-'));
+  chmodSync(tmp, 0o1777);
   writeFileSync(join(user, 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
   writeFileSync(dir('config.yaml'), 'auth: none\n');
 
@@ -123,7 +119,7 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
       ...process.env,
       ...env,
       EXTENSIONS_GALLERY: '{}', // else every run tries to reach a marketplace
-      TMPDIR: dir('tmp'),
+      TMPDIR: tmp,
       XDG_CONFIG_HOME: dir('xdg-config'),
       XDG_DATA_HOME: dir('xdg-data'),
       XDG_CACHE_HOME: dir('xdg-cache'),
@@ -158,6 +154,8 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
     killServer();
     unhook();
     if (existsSync(join(userData, 'logs'))) cpSync(join(userData, 'logs'), join(logs, 'server-logs'), { recursive: true });
+    await removeRunLibrary(join(dir('xdg-data'), 'agent-resources'));
+    rmSync(tmp, { recursive: true, force: true });
     if (ok) {
       rmSync(root, { recursive: true, force: true });
     } else {
@@ -178,7 +176,7 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
       env: {
         ...process.env,
         HOME: dir('chromium-home'),
-        TMPDIR: dir('tmp'),
+        TMPDIR: tmp,
         XDG_CONFIG_HOME: dir('xdg-config'),
         XDG_DATA_HOME: dir('xdg-data'),
         XDG_CACHE_HOME: dir('xdg-cache'),
@@ -226,6 +224,24 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
 }
 
 /**
+ * The run's local library (the extension made it in the run's XDG data folder): its server is
+ * stopped and, as root, its cluster under /var/lib/agent-resources removed, as the run made both.
+ * @param {string} home
+ */
+async function removeRunLibrary(home) {
+  let clusterRoot = home;
+  try {
+    clusterRoot = readFileSync(join(home, 'cluster-location'), 'utf8').trim();
+  } catch { /* not root: the cluster is inside the library folder */ }
+  try {
+    const pid = Number(readFileSync(join(clusterRoot, 'pgdata', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGINT');
+    for (let i = 0; i < 100 && processExists(pid); i++) await sleep(50);
+  } catch { /* no server running */ }
+  if (clusterRoot !== home) rmSync(clusterRoot, { recursive: true, force: true });
+}
+
+/**
  * code-server's command line: offline, no auth, bound to 127.0.0.1 only.
  * @param {{ codeServerDir: string }} host
  * @param {{ port: number, config: string, userData: string, extensionsDir: string }} dirs
@@ -251,7 +267,7 @@ function printHostLine(type, text) {
 }
 
 /** @param {number} port @param {Promise<unknown>} serverExited */
-async function waitForHealth(port, serverExited) {
+export async function waitForHealth(port, serverExited) {
   let exited = false;
   serverExited.then(() => { exited = true; });
   const deadline = Date.now() + 30_000;
@@ -273,6 +289,16 @@ function signalGroup(pgid, signal) {
   try {
     if (pgid) process.kill(-pgid, signal);
     return Boolean(pgid);
+  } catch {
+    return false;
+  }
+}
+
+/** @param {number} pid */
+function processExists(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
   } catch {
     return false;
   }

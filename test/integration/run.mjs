@@ -1,7 +1,7 @@
 // Runs the extension-host suite inside a real VS Code (code-server + headless Chromium, offline).
 // With --electron, through @vscode/test-electron instead (contributors with internet and a display).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runTestsInHost } from '../host/run.mjs';
@@ -10,7 +10,6 @@ const root = resolve(import.meta.dirname, '..', '..');
 execFileSync(process.execPath, [join(root, 'test', 'integration', 'build.mjs')], { stdio: 'inherit', cwd: root });
 
 const workspace = mkdtempSync(join(tmpdir(), 'agent-resources-workspace-'));
-chmodSync(workspace, 0o755);
 writeFileSync(join(workspace, 'notes.md'), '# Notes\n\nSummarise {{topic}} for a new teammate.\n');
 
 const options = {

@@ -158,6 +158,20 @@ describe('local library server', () => {
     assert.equal(next.started, true);
   });
 
+  it('leaves no server behind when its library folder is deleted while no one is attached', async () => {
+    const home = newHome();
+    const setup = await attach(home);
+    const client = connect(setup);
+    await client.sql`create table writes (label text, n int, primary key (label, n))`;
+    await client.close();
+    await setup.release();
+    const held = worker(home, 1, 'a', true);
+    const { pid } = await held.report;
+    held.child.kill('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+    await until('the server to stop', () => !isAlive(pid));
+  });
+
   it('recovers at once a start lock left by a dead process or holding garbage, and forgets a dead client', async () => {
     const home = newHome();
     const lockDir = join(home, 'start.lock');

@@ -29,6 +29,17 @@ async function supervise(config: SupervisorConfig): Promise<void> {
   const postmaster = config.adoptPid ?? startPostgres(config);
   const stop = () => signal(postmaster, 'SIGINT');
   process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', () => {});
+  try {
+    await watchClients(config, postmaster, stop);
+  } finally {
+    // Whatever ended the watch (even a library folder deleted under us), no server is left behind.
+    if (isAlive(postmaster)) stop();
+    while (isAlive(postmaster)) await sleep(20);
+  }
+}
+
+/** Returns once the server stopped, or after stopping it when no client was attached for `idleMs`. */
+async function watchClients({ paths, idleMs }: SupervisorConfig, postmaster: number, stop: () => void): Promise<void> {
   let idleSince: number | undefined;
   while (isAlive(postmaster)) {
     await sleep(pollMs);
@@ -37,7 +48,7 @@ async function supervise(config: SupervisorConfig): Promise<void> {
       continue;
     }
     idleSince ??= Date.now();
-    if (Date.now() - idleSince < config.idleMs) continue;
+    if (Date.now() - idleSince < idleMs) continue;
     // Under the start lock, so a window attaching right now either comes first or finds it stopped.
     await withFileLock(paths.lockDir, async () => {
       if (liveClients(paths.clientsDir).length > 0) return;
