@@ -3,8 +3,10 @@ import { registerCommands } from './commands/registry';
 import { Log } from './common/log';
 import { ResourceFileSystem, resourceScheme } from './editor/resourceFileSystem';
 import { SharedPreviews, sharedScheme } from './editor/sharedPreviews';
+import { Library } from './library/library';
 import { LibraryModel } from './model/libraryModel';
 import { TeamSecrets } from './storage/secrets';
+import { onDidChangeViewSettings, readViewSettings } from './storage/settings';
 import { StorageService } from './storage/storageService';
 import { LibraryView } from './views/libraryView';
 import { StorageStatusBar } from './views/statusBar';
@@ -23,9 +25,15 @@ export function activate(context: vscode.ExtensionContext): AgentResourcesApi {
   const log = new Log();
   const secrets = new TeamSecrets(context.secrets);
   storage = new StorageService({ extensionPath: context.extensionPath }, secrets, log);
-  const model = new LibraryModel(storage);
-  const view = new LibraryView(model, storage);
-  const files = new ResourceFileSystem(storage, () => model.invalidate());
+  const library = new Library(storage);
+  const model = new LibraryModel({
+    library,
+    onDidChangeSession: storage.onDidChangeState,
+    settings: readViewSettings,
+    onDidChangeSettings: onDidChangeViewSettings,
+  });
+  const view = new LibraryView(model, library, storage);
+  const files = new ResourceFileSystem(library);
   const previews = new SharedPreviews();
   context.subscriptions.push(
     log,
@@ -37,7 +45,8 @@ export function activate(context: vscode.ExtensionContext): AgentResourcesApi {
     new StorageStatusBar(storage),
     vscode.workspace.registerFileSystemProvider(resourceScheme, files, { isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(sharedScheme, previews),
-    ...registerCommands({ storage, model, view, previews, secrets, log }),
+    { dispose: () => library.dispose() },
+    ...registerCommands({ storage, library, model, view, previews, secrets, log }),
   );
   return { storage, tree: view.provider as vscode.TreeDataProvider<unknown>, treeView: view.treeView as vscode.TreeView<unknown> };
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { getUserResources, type ResourceListItem } from '../db/queries';
+import type { ResourceListItem } from '../db/queries';
 import { ResourceNode, ShareNode } from '../views/nodes';
 import { typeNames } from '../views/presentation';
 import type { CommandContext } from './context';
@@ -23,8 +23,8 @@ export async function resourceIdFrom(ctx: CommandContext, arg: ResourceArgument,
 
 /** Quick pick over the user's library (first 200, filtered as they type). */
 export async function pickResource(ctx: CommandContext, placeHolder: string): Promise<string | undefined> {
-  const page = ctx.storage.run((s) => getUserResources(s.db, s.userId, { limit: 200 }));
-  const items = page.then((p) => p.items.map((r: ResourceListItem): vscode.QuickPickItem & { id: string } => ({ label: r.name, description: typeNames[r.resourceType as keyof typeof typeNames], detail: r.description ?? undefined, id: r.id })));
+  const page = ctx.library.list('mine', { limit: 200 });
+  const items = page.then((p) => p.items.map((r: ResourceListItem): vscode.QuickPickItem & { id: string } => ({ label: r.name, description: typeNames[r.resourceType], detail: r.description ?? undefined, id: r.id })));
   const picked = await vscode.window.showQuickPick(
     items,
     { placeHolder, matchOnDescription: true, matchOnDetail: true },

@@ -1,5 +1,6 @@
 import type { Log } from '../common/log';
 import type { SharedPreviews } from '../editor/sharedPreviews';
+import type { Library } from '../library/library';
 import type { LibraryModel } from '../model/libraryModel';
 import type { TeamSecrets } from '../storage/secrets';
 import type { StorageService } from '../storage/storageService';
@@ -8,6 +9,8 @@ import type { LibraryView } from '../views/libraryView';
 /** What every command may use: the parts built once in activate(). */
 export interface CommandContext {
   storage: StorageService;
+  /** The library's operations: every read and write of a command goes through it. */
+  library: Library;
   model: LibraryModel;
   view: LibraryView;
   previews: SharedPreviews;

@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
+import { UserFacingError } from '../common/userError';
 import { notify } from '../common/notify';
-import { exportLibrary as exportQuery, importLibrary as importQuery, type ImportReport } from '../db/transfer';
+import type { ImportReport } from '../db/transfer';
 import type { CommandContext } from './context';
 import { withCancellableProgress } from './progress';
 
 async function exportLibrary(ctx: CommandContext, args?: { uri?: vscode.Uri | string }): Promise<{ exported: number } | undefined> {
   const uri = toUri(args?.uri) ?? (await vscode.window.showSaveDialog({ title: 'Export Library', filters: { JSON: ['json'] }, defaultUri: vscode.Uri.file('agent-resources.json') }));
   if (!uri) return undefined;
-  const data = await withCancellableProgress('Exporting the library…', (token) => ctx.storage.run((s) => exportQuery(s.db, s.userId), token));
+  const data = await withCancellableProgress('Exporting the library…', (token) => ctx.library.export(token));
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`));
   if (!args?.uri) notify('info', `Exported ${data.resources.length} resources to ${uri.fsPath}.`);
   return { exported: data.resources.length };
@@ -20,10 +21,9 @@ async function importLibrary(ctx: CommandContext, args?: { uri?: vscode.Uri | st
   try {
     data = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
   } catch (err) {
-    throw new Error(`Could not read ${uri.fsPath} as JSON (${(err as Error).message}). Choose a file written by Export Library.`, { cause: err });
+    throw new UserFacingError(`Could not read ${uri.fsPath} as JSON (${(err as Error).message}). Choose a file written by Export Library.`);
   }
-  const report = await withCancellableProgress('Importing…', (token) => ctx.storage.run((s) => importQuery(s.db, s.userId, data), token));
-  ctx.model.invalidate();
+  const report = await withCancellableProgress('Importing…', (token) => ctx.library.import(data, token));
   const summary = `Imported ${report.imported} resources${report.unchanged ? `, ${report.unchanged} already in your library` : ''}${report.skipped.length ? `, skipped ${report.skipped.length} invalid` : ''}.`;
   if (report.skipped.length) {
     for (const s of report.skipped) ctx.log.warn(`Import skipped entry ${s.index + 1} (“${s.name}”): ${s.reason}`);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { notify, type NotificationAction } from '../common/notify';
-import { CancelledError, userMessage, UserFacingError } from '../common/userError';
+import { CancelledError, UserFacingError } from '../common/userError';
+import { userMessage } from '../library/errors';
 import type { CommandContext } from './context';
 import { ioCommands } from './io';
 import { resourceCommands } from './resources';

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
+import { UserFacingError } from '../common/userError';
 import { notify } from '../common/notify';
-import { userMessage } from '../common/userError';
+import { userMessage } from '../library/errors';
 import { NotFoundError } from '../db/errors';
-import { deleteResource, forkName, forkResource, recordExecution, setPinned, updateResource } from '../db/queries';
+import { forkName } from '../library/library';
 import type { Resource } from '../db/schema';
-import { readContent } from '../db/validation';
-import { documentText, fillVariables, promptVariables } from '../editor/documentFormat';
+import { usableOf } from '../library/text';
 import { resourceIdOf, resourceScheme, resourceUri } from '../editor/resourceFileSystem';
 import { sharedScheme } from '../editor/sharedPreviews';
 import { typeNames } from '../views/presentation';
@@ -21,7 +21,7 @@ async function open(ctx: CommandContext, arg?: ResourceArgument): Promise<vscode
   const resource = await readable(ctx, id);
   const token = ctx.previews.tokenFor(id);
   // Someone else's resource opened from a share stays the read-only preview of that share.
-  const shared = token !== undefined && resource.userId !== (await ctx.storage.session()).userId;
+  const shared = token !== undefined && resource.userId !== (await ctx.library.session()).userId;
   const uri = shared ? ctx.previews.add(token, resource, sharedReader(ctx)) : resourceUri(resource);
   await vscode.window.showTextDocument(uri, { preview: false });
   return uri;
@@ -40,38 +40,29 @@ async function use(ctx: CommandContext, arg?: ResourceArgument, options: UseOpti
   const id = await resourceIdFrom(ctx, arg, 'Use which resource?');
   if (!id) return undefined;
   const resource = await readable(ctx, id);
-  const read = readContent(resource.resourceType, resource.content);
-  let text: string | undefined;
-  if (read.ok && read.type === 'prompt') {
-    text = await fillPrompt((read.content as { text: string }).text, options.variables ?? {}, programmatic);
-  } else if (read.ok && read.type === 'workflow') {
-    const steps = (read.content as { steps: { name?: string; text: string }[] }).steps;
-    if (options.step !== undefined) text = steps[options.step]?.text;
-    else if (programmatic) text = steps.map((s) => s.text).join('\n\n');
-    else return useWorkflowSteps(ctx, resource, steps);
-    if (text === undefined) throw new Error(`The workflow has ${steps.length} steps: step ${options.step} does not exist.`);
-  } else if (read.ok) {
-    text = `${JSON.stringify((read.content as { config: unknown }).config, null, 2)}\n`;
-  } else {
-    text = documentText(resource.resourceType, resource.content);
-  }
-  if (text === undefined) return undefined;
+  const usable = usableOf(resource);
+  if (usable.kind === 'workflow' && options.step === undefined && !programmatic) return useWorkflowSteps(ctx, resource, usable.steps);
+  const variables = usable.kind === 'prompt' ? await askVariables(usable.variables, options.variables ?? {}, programmatic) : {};
+  if (!variables) return undefined;
+  const text = ctx.library.render(resource, { variables, step: options.step });
+  if (text === undefined) throw new UserFacingError(`The workflow has ${usable.kind === 'workflow' ? usable.steps.length : 0} steps: step ${options.step} does not exist.`);
   const target = options.target ?? (programmatic ? 'insert' : await pickTarget());
   if (!target) return undefined;
   await deliver(text, target);
-  await countUse(ctx, resource);
+  await ctx.library.recordUse(resource);
   return text;
 }
 
-async function fillPrompt(text: string, given: Record<string, string>, programmatic: boolean): Promise<string | undefined> {
+/** The values of a prompt's variables: those given, the others asked for (none asked in scripts). */
+async function askVariables(names: string[], given: Record<string, string>, programmatic: boolean): Promise<Record<string, string> | undefined> {
   const values: Record<string, string> = { ...given };
-  for (const name of promptVariables(text)) {
-    if (values[name] !== undefined || programmatic) continue;
+  for (const name of names) {
+    if (Object.hasOwn(values, name) || programmatic) continue;
     const value = await vscode.window.showInputBox({ title: 'Fill in the prompt', prompt: `Value for {{${name}}}`, ignoreFocusOut: true });
     if (value === undefined) return undefined;
     values[name] = value;
   }
-  return fillVariables(text, values);
+  return values;
 }
 
 async function pickTarget(): Promise<'insert' | 'clipboard' | undefined> {
@@ -118,16 +109,8 @@ async function useWorkflowSteps(ctx: CommandContext, resource: Resource, steps: 
   pick.show();
   await done;
   pick.dispose();
-  if (used !== undefined) await countUse(ctx, resource);
+  if (used !== undefined) await ctx.library.recordUse(resource);
   return used;
-}
-
-async function countUse(ctx: CommandContext, resource: Resource): Promise<void> {
-  const session = await ctx.storage.session();
-  // Only the owner's counters change; using a public resource of someone else counts nowhere.
-  if (resource.userId !== session.userId) return;
-  await ctx.storage.run((s) => recordExecution(s.db, s.userId, resource.id));
-  ctx.model.invalidate();
 }
 
 async function fork(ctx: CommandContext, arg?: ResourceArgument, options: { name?: string; viaShareToken?: string } = {}): Promise<Resource | undefined> {
@@ -143,12 +126,11 @@ async function fork(ctx: CommandContext, arg?: ResourceArgument, options: { name
   }
   let forked: Resource;
   try {
-    forked = await withCancellableProgress('Forking…', (token) => ctx.storage.run((s) => forkResource(s.db, s.userId, id, { name, viaShareToken }), token));
+    forked = await withCancellableProgress('Forking…', (token) => ctx.library.fork(id, { name, viaShareToken }, token));
   } catch (err) {
     if (err instanceof NotFoundError && viaShareToken) throw noLongerShared(ctx, id);
     throw err;
   }
-  ctx.model.invalidate();
   ctx.view.reveal(forked.id);
   if (!programmatic) notify('info', `Forked into your library as “${forked.name}”.`);
   return forked;
@@ -163,8 +145,7 @@ async function rename(ctx: CommandContext, arg?: ResourceArgument, options: { na
     name = await vscode.window.showInputBox({ title: 'Rename', prompt: 'New name', value: current.name, validateInput: validateName });
     if (name === undefined) return;
   }
-  await ctx.storage.run((s) => updateResource(s.db, s.userId, id, { name }));
-  ctx.model.invalidate();
+  await ctx.library.update(id, { name });
 }
 
 async function remove(ctx: CommandContext, arg?: ResourceArgument): Promise<void> {
@@ -174,31 +155,28 @@ async function remove(ctx: CommandContext, arg?: ResourceArgument): Promise<void
     const resource = await readable(ctx, id);
     const choice = await vscode.window.showWarningMessage(
       `Delete “${resource.name}”?`,
-      { modal: true, detail: `This ${typeNames[resource.resourceType as keyof typeof typeNames]} and its share tokens are deleted for good. Forks of it keep their content.` },
+      { modal: true, detail: `This ${typeNames[resource.resourceType]} and its share tokens are deleted for good. Forks of it keep their content.` },
       'Delete',
     );
     if (choice !== 'Delete') return;
   }
-  await ctx.storage.run((s) => deleteResource(s.db, s.userId, id));
+  await ctx.library.delete(id);
   // Its open documents would only fail to save now.
   const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === resourceScheme && resourceIdOf(t.input.uri) === id);
   if (tabs.length) await vscode.window.tabGroups.close(tabs);
-  ctx.model.invalidate();
 }
 
 const pinning = (pinned: boolean) => async (ctx: CommandContext, arg?: ResourceArgument) => {
   const id = await resourceIdFrom(ctx, arg, pinned ? 'Pin which resource?' : 'Unpin which resource?');
   if (!id) return;
-  await ctx.storage.run((s) => setPinned(s.db, s.userId, id, pinned));
-  ctx.model.invalidate();
+  await ctx.library.setPinned(id, pinned);
 };
 
 async function togglePublic(ctx: CommandContext, arg?: ResourceArgument): Promise<boolean | undefined> {
   const id = await resourceIdFrom(ctx, arg, 'Make which resource public or private?');
   if (!id) return undefined;
   const current = await readable(ctx, id);
-  const updated = await ctx.storage.run((s) => updateResource(s.db, s.userId, id, { isPublic: !current.isPublic }));
-  ctx.model.invalidate();
+  const updated = await ctx.library.update(id, { isPublic: !current.isPublic });
   if (!isProgrammatic(arg)) {
     notify('info', updated.isPublic ? `“${updated.name}” is now public: every user of this database can read and fork it.` : `“${updated.name}” is now private.`);
   }

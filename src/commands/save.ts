@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
+import { UserFacingError } from '../common/userError';
 import * as vscode from 'vscode';
 import { notify } from '../common/notify';
-import { createResource } from '../db/queries';
 import { resourceTypes, type Resource, type ResourceType } from '../db/schema';
 import { nameSchema } from '../db/validation';
 import { contentFromSelection, suggestedName } from '../editor/selectionContent';
@@ -30,11 +30,11 @@ export function validateName(value: string): string | undefined {
 async function saveSelection(ctx: CommandContext, args: SaveArgs = {}): Promise<Resource | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.selections.every((s) => s.isEmpty)) {
-    throw new Error('Select the text to save in an editor first, then run Save as Resource.');
+    throw new UserFacingError('Select the text to save in an editor first, then run Save as Resource.');
   }
   const type = args.type ?? (await vscode.window.showQuickPick(typePicks, { placeHolder: 'Save the selection as…' }))?.type;
   if (!type) return undefined;
-  if (!resourceTypes.includes(type)) throw new Error(`The type must be one of ${resourceTypes.join(', ')}.`);
+  if (!resourceTypes.includes(type)) throw new UserFacingError(`The type must be one of ${resourceTypes.join(', ')}.`);
   const { document } = editor;
   const text = editor.selections.filter((s) => !s.isEmpty).map((s) => document.getText(s)).join('\n');
   const selection = editor.selection;
@@ -59,10 +59,7 @@ async function saveSelection(ctx: CommandContext, args: SaveArgs = {}): Promise<
       ? args.description
       : await vscode.window.showInputBox({ title: `Save as ${typeNames[type]}`, prompt: 'Description (optional)', placeHolder: 'What it is for' });
   if (description === undefined && args.name === undefined) return undefined;
-  const resource = await withCancellableProgress(`Saving “${name.trim()}”…`, (token) =>
-    ctx.storage.run((s) => createResource(s.db, s.userId, { name, description: description || null, resourceType: type, content }), token),
-  );
-  ctx.model.invalidate();
+  const resource = await withCancellableProgress(`Saving “${name.trim()}”…`, (token) => ctx.library.save({ name, description: description || null, resourceType: type, content }, token));
   ctx.view.reveal(resource.id);
   notify(
     'info',

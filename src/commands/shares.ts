@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
+import { UserFacingError } from '../common/userError';
 import { notify } from '../common/notify';
-import { createShare, getShareById, redeemShare, revokeShare as revokeShareQuery, listShares } from '../db/queries';
 import type { Resource, ResourceShare } from '../db/schema';
 import { shareTokenPattern } from '../db/tokens';
 import type { ShareInput } from '../db/validation';
@@ -28,10 +28,9 @@ async function share(ctx: CommandContext, arg?: ResourceArgument, options?: Shar
   if (!id) return undefined;
   const input = options ?? (programmatic ? {} : await askShareOptions());
   if (!input) return undefined;
-  const created = await withCancellableProgress('Creating a share…', (token) => ctx.storage.run((s) => createShare(s.db, s.userId, id, input), token));
+  const created = await withCancellableProgress('Creating a share…', (token) => ctx.library.share(id, input, token));
   const text = shareText(created.shareToken);
   await vscode.env.clipboard.writeText(text);
-  ctx.model.invalidate();
   notify('info', `Share ${text === created.shareToken ? 'token' : 'link'} copied to the clipboard (${shareStatus(created)}).`);
   return created;
 }
@@ -78,13 +77,13 @@ async function shareFrom(ctx: CommandContext, arg: unknown): Promise<ResourceSha
   if (!shareId) {
     const resourceId = await resourceIdFrom(ctx, undefined, 'Which resource’s share?');
     if (!resourceId) return undefined;
-    const shares = await ctx.storage.run((s) => listShares(s.db, s.userId, resourceId));
-    if (shares.length === 0) throw new Error('This resource has no shares yet: run Share Resource to create one.');
+    const shares = await ctx.library.shares(resourceId);
+    if (shares.length === 0) throw new UserFacingError('This resource has no shares yet: run Share Resource to create one.');
     shareId = (await vscode.window.showQuickPick(shares.map((s) => ({ label: maskToken(s.shareToken), description: shareStatus(s), id: s.id })), { placeHolder: 'Which share?' }))?.id;
     if (!shareId) return undefined;
   }
-  const found = await ctx.storage.run((s) => getShareById(s.db, s.userId, shareId));
-  if (!found) throw new Error('Share not found: it may have been revoked. Refresh the library.');
+  const found = await ctx.library.shareById(shareId);
+  if (!found) throw new UserFacingError('Share not found: it may have been revoked. Refresh the library.');
   return found;
 }
 
@@ -104,8 +103,7 @@ async function revokeShare(ctx: CommandContext, arg?: unknown): Promise<void> {
     const choice = await vscode.window.showWarningMessage(`Revoke share ${maskToken(found.shareToken)}?`, { modal: true, detail: 'The token stops working at once for everyone who has it.' }, 'Revoke');
     if (choice !== 'Revoke') return;
   }
-  await ctx.storage.run((s) => revokeShareQuery(s.db, s.userId, found.id));
-  ctx.model.invalidate();
+  await ctx.library.revokeShare(found);
 }
 
 const redeemMessages = {
@@ -127,15 +125,15 @@ async function openShared(ctx: CommandContext, arg?: string): Promise<Resource |
         });
   if (input === undefined || input.trim() === '') return undefined;
   const token = tokenFromInput(input);
-  if (!token) throw new Error('That is not a share token: a token is 32 letters and digits, or a link that ends in one.');
-  const result = await ctx.storage.run((s) => redeemShare(s.db, s.userId, token));
-  if (!result.ok) throw new Error(redeemMessages[result.reason]);
+  if (!token) throw new UserFacingError('That is not a share token: a token is 32 letters and digits, or a link that ends in one.');
+  const result = await ctx.library.redeem(token);
+  if (!result.ok) throw new UserFacingError(redeemMessages[result.reason]);
   const uri = ctx.previews.add(token, result.resource, sharedReader(ctx));
   await vscode.window.showTextDocument(uri, { preview: true });
   const { resource } = result;
   notify(
     'info',
-    `Shared ${typeNames[resource.resourceType as keyof typeof typeNames]} “${resource.name}” (read-only preview).`,
+    `Shared ${typeNames[resource.resourceType]} “${resource.name}” (read-only preview).`,
     { title: 'Fork to My Library', command: 'agentResources.fork', args: [resource.id, { viaShareToken: token }] },
     { title: 'Use', command: 'agentResources.use', args: [resource.id] },
   );

@@ -18,7 +18,7 @@ async function connect(ctx: CommandContext, args?: ConnectArgs): Promise<{ label
   const connectionString = args?.connectionString ?? (await askConnectionString());
   if (connectionString === undefined) return undefined;
   const problem = connectionString === '' ? undefined : connectionStringProblem(connectionString);
-  if (problem) throw new Error(`${problem}. Nothing was saved.`);
+  if (problem) throw new UserFacingError(`${problem}. Nothing was saved.`);
   const resolved = resolveTeamConnection(connectionString || undefined, readStorageSettings());
   ctx.log.addSecret(resolved.password);
   ctx.log.addSecret(connectionString);
@@ -82,7 +82,7 @@ async function useLocalLibrary(ctx: CommandContext): Promise<void> {
 }
 
 async function createTeamSchema(ctx: CommandContext, args?: { confirm?: boolean }): Promise<void> {
-  if (ctx.storage.state.mode !== 'team') throw new Error('Connect to a team database first: the local library creates its tables by itself.');
+  if (ctx.storage.state.mode !== 'team') throw new UserFacingError('Connect to a team database first: the local library creates its tables by itself.');
   if (args?.confirm !== true) {
     const choice = await vscode.window.showWarningMessage(
       `Create the resource tables in the team database ${ctx.storage.state.label}?`,

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
+import { UserFacingError } from '../common/userError';
 import { resourceTypes, type ResourceType } from '../db/schema';
 import { limits, sortOrders, type SortOrder } from '../db/validation';
 import type { ListKey } from '../model/libraryModel';
+import { updateViewSetting } from '../storage/settings';
 import { typeLabels } from '../views/presentation';
 import type { CommandContext } from './context';
 
@@ -29,7 +31,7 @@ async function filterByType(ctx: CommandContext, args?: { type?: ResourceType | 
     type = (await vscode.window.showQuickPick(picks, { placeHolder: 'Show which type?' }))?.type;
     if (type === undefined) return;
   }
-  if (type !== 'all' && !resourceTypes.includes(type)) throw new Error(`The type must be one of all, ${resourceTypes.join(', ')}.`);
+  if (type !== 'all' && !resourceTypes.includes(type)) throw new UserFacingError(`The type must be one of all, ${resourceTypes.join(', ')}.`);
   ctx.model.setFilter({ type: type === 'all' ? undefined : type });
 }
 
@@ -45,12 +47,14 @@ async function sortBy(ctx: CommandContext, args?: { order?: SortOrder }): Promis
     args?.order ??
     (await vscode.window.showQuickPick(sortOrders.map((o) => ({ label: sortLabels[o], description: o === ctx.model.filter.sort ? 'current' : undefined, order: o })), { placeHolder: 'Sort by (pinned always first)' }))?.order;
   if (!order) return;
-  if (!sortOrders.includes(order)) throw new Error(`The order must be one of ${sortOrders.join(', ')}.`);
+  if (!sortOrders.includes(order)) throw new UserFacingError(`The order must be one of ${sortOrders.join(', ')}.`);
+  // A preference, kept for every window: the model follows the setting.
+  await updateViewSetting('sortBy', order);
   ctx.model.setFilter({ sort: order });
 }
 
-function toggleGrouping(ctx: CommandContext): void {
-  ctx.model.setGrouped(!ctx.model.isGrouped);
+async function toggleGrouping(ctx: CommandContext): Promise<void> {
+  await updateViewSetting('groupByType', !ctx.model.isGrouped);
 }
 
 function browsePublic(ctx: CommandContext): void {

@@ -1,11 +1,14 @@
-import * as vscode from 'vscode';
+/** Anything that can be disposed: VS Code's Disposable, a listener's subscription. */
+export interface DisposableLike {
+  dispose(): unknown;
+}
 
 /** Owns listeners and views registered once, and disposes them as a whole. */
-export abstract class Disposable implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
+export abstract class Disposable implements DisposableLike {
+  private readonly disposables: DisposableLike[] = [];
   private disposed = false;
 
-  protected register<T extends vscode.Disposable>(value: T): T {
+  protected register<T extends DisposableLike>(value: T): T {
     if (this.disposed) value.dispose();
     else this.disposables.push(value);
     return value;

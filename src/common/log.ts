@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { redact } from '../storage/connectionErrors';
+import { errorMessage, redact } from './redact';
 
 /** The extension's log channel; every line passes through redaction of known secrets. */
 export class Log implements vscode.Disposable {
@@ -19,7 +19,8 @@ export class Log implements vscode.Disposable {
   }
 
   error(message: string, err?: unknown): void {
-    const detail = err instanceof Error ? `: ${err.message}` : err === undefined ? '' : `: ${String(err)}`;
+    // Never an error's raw message: drizzle's carries the statement's parameters.
+    const detail = err === undefined ? '' : `: ${errorMessage(err)}`;
     this.channel.error(this.clean(message + detail));
   }
 

@@ -200,7 +200,7 @@ export async function updateResource(
   if (values.content !== undefined || values.resourceType !== undefined) {
     // Content is checked against the type it will be stored with, which may be the current one.
     const current = await ownRow(db, userId, id);
-    const type: ResourceType = values.resourceType ?? (current.resourceType as ResourceType);
+    const type: ResourceType = values.resourceType ?? current.resourceType;
     values.content = validateContent(type, values.content ?? current.content);
     conditions.push(eq(resource.resourceType, current.resourceType));
   }

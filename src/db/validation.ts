@@ -273,17 +273,33 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.
   );
 }
 
+/** Stored content as read: its type tells its shape, so no reader casts. */
+export type ReadContent =
+  | { ok: true; type: 'prompt'; content: PromptContent }
+  | { ok: true; type: 'workflow'; content: WorkflowContent }
+  | { ok: true; type: 'agent_config'; content: AgentConfigContent }
+  | { ok: false; reason: string };
+
 /** Reads stored content without trusting it: a row written in an unknown shape must not crash a view. */
-export function readContent(
-  type: string,
-  content: unknown,
-): { ok: true; type: ResourceType; content: ResourceContent } | { ok: false; reason: string } {
+export function readContent(type: string, content: unknown): ReadContent {
   const parsedType = resourceTypeSchema.safeParse(type);
   if (!parsedType.success) return { ok: false, reason: `unknown resource type "${type}"` };
-  const result = contentSchemas[parsedType.data].safeParse(content);
-  if (!result.success) {
-    const issue = result.error.issues[0];
+  const failed = (error: z.ZodError): ReadContent => {
+    const issue = error.issues[0];
     return { ok: false, reason: `${['content', ...(issue?.path ?? []).map(String)].join('.')}: ${issue?.message}` };
+  };
+  switch (parsedType.data) {
+    case 'prompt': {
+      const r = promptContentSchema.safeParse(content);
+      return r.success ? { ok: true, type: 'prompt', content: r.data } : failed(r.error);
+    }
+    case 'workflow': {
+      const r = workflowContentSchema.safeParse(content);
+      return r.success ? { ok: true, type: 'workflow', content: r.data } : failed(r.error);
+    }
+    case 'agent_config': {
+      const r = agentConfigContentSchema.safeParse(content);
+      return r.success ? { ok: true, type: 'agent_config', content: r.data } : failed(r.error);
+    }
   }
-  return { ok: true, type: parsedType.data, content: result.data };
 }

@@ -1,22 +1,14 @@
 import type { ResourceType } from '../db/schema';
-import { readContent } from '../db/validation';
+import { promptVariables } from '../library/text';
 
-// How a resource's content becomes an editor document and back. Pure: no VS Code.
+// How an editor document becomes a resource's content, and its file name. Pure: no VS Code.
+// The text of a resource itself is the library's (library/text).
 
 const extensions: Record<string, string> = {
   markdown: 'md', plaintext: 'txt', python: 'py', javascript: 'js', typescript: 'ts', json: 'json', jsonc: 'jsonc',
   yaml: 'yaml', shellscript: 'sh', html: 'html', css: 'css', go: 'go', rust: 'rs', java: 'java', csharp: 'cs',
   cpp: 'cpp', c: 'c', ruby: 'rb', php: 'php', sql: 'sql', xml: 'xml', toml: 'toml',
 };
-
-/** The document's text: a prompt as its text, workflows and agent configs as formatted JSON. */
-export function documentText(type: string, content: unknown): string {
-  if (type === 'prompt') {
-    const read = readContent(type, content);
-    if (read.ok) return (read.content as { text: string }).text;
-  }
-  return `${JSON.stringify(content, null, 2)}\n`;
-}
 
 /** A resource name as a file name for the tab: no path separators or control characters. */
 export function safeFileName(name: string): string {
@@ -61,17 +53,4 @@ export function parseJson(text: string): unknown {
     const detail = message.replace(/\s*in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
     throw new DocumentSyntaxError(before.length, (before[before.length - 1]?.length ?? 0) + 1, detail);
   }
-}
-
-/** `{{name}}` placeholders of a prompt, in order of first appearance. */
-export function promptVariables(text: string): string[] {
-  const names: string[] = [];
-  for (const match of text.matchAll(/\{\{\s*([A-Za-z_][\w.-]{0,63})\s*\}\}/g)) {
-    if (!names.includes(match[1]!)) names.push(match[1]!);
-  }
-  return names;
-}
-
-export function fillVariables(text: string, values: Record<string, string>): string {
-  return text.replace(/\{\{\s*([A-Za-z_][\w.-]{0,63})\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
 }

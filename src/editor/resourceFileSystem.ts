@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import { getResourceById, updateResource } from '../db/queries';
 import { ConflictError } from '../db/errors';
 import type { Resource, ResourceType } from '../db/schema';
 import { Disposable } from '../common/disposable';
 import { notify } from '../common/notify';
-import { userMessage } from '../common/userError';
-import type { StorageService } from '../storage/storageService';
-import { contentFromDocument, documentExtension, documentText, safeFileName } from './documentFormat';
+import { userMessage } from '../library/errors';
+import type { Library } from '../library/library';
+import { documentText } from '../library/text';
+import { contentFromDocument, documentExtension, safeFileName } from './documentFormat';
 
 export const resourceScheme = 'agent-resource';
 
@@ -42,10 +42,7 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
   private readonly loaded = new Map<string, LoadedVersion>();
   private readonly overwriteNext = new Set<string>();
 
-  constructor(
-    private readonly storage: StorageService,
-    private readonly onSaved: (resource: Resource) => void,
-  ) {
+  constructor(private readonly library: Library) {
     super();
   }
 
@@ -74,19 +71,17 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
     const id = resourceIdOf(uri);
     const version = this.loaded.get(id) ?? (await this.load(uri));
     if (version.readonly) throw vscode.FileSystemError.NoPermissions('This resource belongs to someone else: fork it to edit your own copy.');
+    // Taken before anything can fail: a refused Overwrite must not leave the next save unchecked.
+    const overwrite = this.overwriteNext.delete(id);
     let content: unknown;
     try {
       content = contentFromDocument(version.type, decoder.decode(bytes), version.content);
     } catch (err) {
       throw new Error(userMessage(err), { cause: err });
     }
-    const overwrite = this.overwriteNext.delete(id);
     try {
-      const saved = await this.storage.run((s) =>
-        updateResource(s.db, s.userId, id, { content }, overwrite ? {} : { expectedUpdatedAt: version.updatedAt }),
-      );
+      const saved = await this.library.update(id, { content }, overwrite ? undefined : version.updatedAt);
       this.remember(saved, false);
-      this.onSaved(saved);
     } catch (err) {
       if (err instanceof ConflictError) {
         // Nobody waits for the choice: what fails in it (the database gone meanwhile) is shown, not left unhandled.
@@ -141,11 +136,11 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
   /** Reads the row; `?current` (the Compare view's left side) reads without changing the loaded version. */
   private async load(uri: vscode.Uri): Promise<LoadedVersion> {
     const id = resourceIdOf(uri);
-    const resource = await this.storage.run((s) => getResourceById(s.db, s.userId, id)).catch((err) => {
+    const resource = await this.library.get(id).catch((err) => {
       throw vscode.FileSystemError.Unavailable(userMessage(err));
     });
     if (!resource) throw vscode.FileSystemError.FileNotFound(uri);
-    const session = await this.storage.session();
+    const session = await this.library.session();
     const readonly = resource.userId !== session.userId || uri.query === 'current';
     return uri.query === 'current' ? versionOf(resource, readonly) : this.remember(resource, readonly);
   }
@@ -179,7 +174,7 @@ function versionOf(resource: Resource, readonly: boolean): LoadedVersion {
   return {
     updatedAt: resource.updatedAt,
     createdAt: resource.createdAt,
-    type: resource.resourceType as ResourceType,
+    type: resource.resourceType,
     content: resource.content,
     size: encoder.encode(documentText(resource.resourceType, resource.content)).byteLength,
     readonly,

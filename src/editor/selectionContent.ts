@@ -1,6 +1,8 @@
 import type { ResourceType } from '../db/schema';
+import { UserFacingError } from '../common/userError';
 import { validateContent, type ResourceContent } from '../db/validation';
-import { DocumentSyntaxError, parseJson, promptVariables } from './documentFormat';
+import { promptVariables } from '../library/text';
+import { DocumentSyntaxError, parseJson } from './documentFormat';
 
 // The content a selection becomes for each type. Pure: no VS Code.
 
@@ -12,7 +14,7 @@ export interface SelectionSource {
 
 /** Throws a message that says what is wrong with the selection for that type, and how to fix it. */
 export function contentFromSelection(type: ResourceType, text: string, source: SelectionSource): ResourceContent {
-  if (!text.trim()) throw new Error('The selection is empty: select the text to save first.');
+  if (!text.trim()) throw new UserFacingError('The selection is empty: select the text to save first.');
   if (type === 'prompt') {
     return validateContent(type, { text, language: source.language, variables: promptVariables(text), source });
   }
@@ -22,12 +24,12 @@ export function contentFromSelection(type: ResourceType, text: string, source: S
       parsed = parseJson(text);
     } catch (err) {
       if (err instanceof DocumentSyntaxError) {
-        throw new Error(`An agent config must be valid JSON. ${err.message.replace(/ Fix it and save again; your text is kept\.$/, '')} (counting from the start of the selection).`, { cause: err });
+        throw new UserFacingError(`An agent config must be valid JSON. ${err.message.replace(/ Fix it and save again; your text is kept\.$/, '')} (counting from the start of the selection).`);
       }
       throw err;
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new Error('An agent config must be a JSON object ({ ... }), not an array or a single value.');
+      throw new UserFacingError('An agent config must be a JSON object ({ ... }), not an array or a single value.');
     }
     const config = 'config' in parsed && Object.keys(parsed).length === 1 ? (parsed as { config: unknown }).config : parsed;
     return validateContent(type, { config, source });

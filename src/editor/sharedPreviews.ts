@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
 import type { Resource } from '../db/schema';
-import { documentExtension, documentText, safeFileName } from './documentFormat';
+import { documentText } from '../library/text';
+import { documentExtension, safeFileName } from './documentFormat';
 
 export const sharedScheme = 'agent-resource-shared';
 

@@ -1,12 +1,12 @@
-import * as vscode from 'vscode';
-import { getPublicResources, getUserResources, type ResourceListItem } from '../db/queries';
+import type { ResourceListItem, ResourcePage } from '../db/queries';
 import { resourceTypes, type ResourceType } from '../db/schema';
 import type { SortOrder } from '../db/validation';
 import { Disposable } from '../common/disposable';
-import type { StorageService } from '../storage/storageService';
+import { Emitter, type Event } from '../common/events';
+import type { Library, ListScope } from '../library/library';
 
 export type ListKey = 'all' | ResourceType;
-export type Scope = 'mine' | 'public';
+export type Scope = ListScope;
 
 export interface LibraryFilter {
   search: string;
@@ -20,25 +20,46 @@ export interface ResourceList {
   nextCursor: string | undefined;
 }
 
+/** The view settings the model follows; they change in Settings, by Toggle Grouping or Sort By. */
+export interface ViewSettings {
+  grouped: boolean;
+  sort: SortOrder;
+  pageSize: number;
+}
+
+/** Where the model's pages come from: the library, and the events that mean they are out of date. */
+export interface ModelSources {
+  library: Pick<Library, 'list' | 'onDidChange'>;
+  /** Fires when the session changes (connected, offline, another database). */
+  onDidChangeSession: Event<unknown>;
+  settings: () => ViewSettings;
+  onDidChangeSettings: Event<unknown>;
+}
+
 /**
- * What the library view shows: the filter, and the pages loaded so far per list
- * (one list when flat, one per type when grouped). Views read it and listen to its events;
- * only this class queries for pages, one page per request.
+ * What the library view shows (no VS Code here: unit tests feed it a library): the filter, and the pages loaded so far per list (one list
+ * when flat, one per type when grouped). Views read it and listen to its events; only this
+ * class asks the library for pages, one page per request. A page that arrives after the
+ * filter or the library changed belongs to a list nobody shows any more: it is dropped.
  */
 export class LibraryModel extends Disposable {
-  private readonly changeEmitter = this.register(new vscode.EventEmitter<void>());
+  private readonly changeEmitter = this.register(new Emitter<void>());
   readonly onDidChange = this.changeEmitter.event;
   private readonly lists = new Map<ListKey, Promise<ResourceList>>();
+  private readonly loadingMore = new Map<ListKey, Promise<void>>();
   private currentFilter: LibraryFilter;
-  private grouped: boolean;
+  private settings: ViewSettings;
+  /** Bumped whenever the loaded pages stop being the truth; a page fetched under an older one is dropped. */
+  private generation = 0;
 
-  constructor(private readonly storage: StorageService) {
+  constructor(private readonly sources: ModelSources) {
     super();
-    const config = vscode.workspace.getConfiguration('agentResources.view');
-    this.grouped = config.get<boolean>('groupByType', true);
-    this.currentFilter = { search: '', type: undefined, sort: config.get<SortOrder>('sortBy', 'updated'), scope: 'mine' };
+    this.settings = sources.settings();
+    this.currentFilter = { search: '', type: undefined, sort: this.settings.sort, scope: 'mine' };
+    this.register(sources.library.onDidChange(() => this.invalidate()));
     // Pages belong to one connection; any change of storage state means the view shows something else.
-    this.register(storage.onDidChangeState(() => this.invalidate()));
+    this.register(sources.onDidChangeSession(() => this.invalidate()));
+    this.register(sources.onDidChangeSettings(() => this.followSettings()));
   }
 
   get filter(): Readonly<LibraryFilter> {
@@ -46,7 +67,7 @@ export class LibraryModel extends Disposable {
   }
 
   get isGrouped(): boolean {
-    return this.grouped;
+    return this.settings.grouped;
   }
 
   get isFiltered(): boolean {
@@ -55,28 +76,28 @@ export class LibraryModel extends Disposable {
 
   /** The lists the root shows, in order. */
   listKeys(): ListKey[] {
-    if (!this.grouped) return ['all'];
+    if (!this.settings.grouped) return ['all'];
     return this.currentFilter.type ? [this.currentFilter.type] : [...resourceTypes];
   }
 
   /** The pages loaded so far of one list; the first page is fetched on first need. */
   list(key: ListKey): Promise<ResourceList> {
-    let list = this.lists.get(key);
-    if (!list) {
-      list = this.fetchPage(key, undefined).then((page) => ({ items: page.items, nextCursor: page.nextCursor }));
-      // A failed load is not cached: the next request tries again.
-      list.catch(() => this.lists.delete(key));
-      this.lists.set(key, list);
-    }
+    const existing = this.lists.get(key);
+    if (existing) return existing;
+    const list = this.fetchPage(key, undefined).then((page) => ({ items: page.items, nextCursor: page.nextCursor }));
+    this.lists.set(key, list);
+    // A failed load is not kept, so the next request tries again; only this one is forgotten, not a newer one.
+    list.catch(() => this.lists.get(key) === list && this.lists.delete(key));
     return list;
   }
 
-  async loadMore(key: ListKey): Promise<void> {
-    const current = await this.list(key);
-    if (!current.nextCursor) return;
-    const page = await this.fetchPage(key, current.nextCursor);
-    this.lists.set(key, Promise.resolve({ items: [...current.items, ...page.items], nextCursor: page.nextCursor }));
-    this.changeEmitter.fire();
+  /** Appends the next page of a list; a second call while one is loading waits for it. */
+  loadMore(key: ListKey): Promise<void> {
+    const pending = this.loadingMore.get(key);
+    if (pending) return pending;
+    const loading = this.appendNextPage(key).finally(() => this.loadingMore.get(key) === loading && this.loadingMore.delete(key));
+    this.loadingMore.set(key, loading);
+    return loading;
   }
 
   setFilter(change: Partial<LibraryFilter>): void {
@@ -84,22 +105,34 @@ export class LibraryModel extends Disposable {
     this.invalidate();
   }
 
-  setGrouped(grouped: boolean): void {
-    this.grouped = grouped;
-    this.invalidate();
-  }
-
-  /** Forgets the loaded pages (after a change in the database) and tells the views. */
+  /** Forgets the loaded pages (after a change in the library) and tells the views. */
   invalidate(): void {
+    this.generation++;
     this.lists.clear();
+    this.loadingMore.clear();
     this.changeEmitter.fire();
   }
 
-  private fetchPage(key: ListKey, cursor: string | undefined) {
+  private async appendNextPage(key: ListKey): Promise<void> {
+    const generation = this.generation;
+    const current = await this.list(key);
+    if (!current.nextCursor) return;
+    const page = await this.fetchPage(key, current.nextCursor);
+    if (generation !== this.generation) return; // the filter or the library changed meanwhile
+    this.lists.set(key, Promise.resolve({ items: [...current.items, ...page.items], nextCursor: page.nextCursor }));
+    this.changeEmitter.fire();
+  }
+
+  private followSettings(): void {
+    const next = this.sources.settings();
+    const changed = next.grouped !== this.settings.grouped || next.sort !== this.settings.sort || next.pageSize !== this.settings.pageSize;
+    this.settings = next;
+    if (changed) this.setFilter({ sort: next.sort });
+  }
+
+  private fetchPage(key: ListKey, cursor: string | undefined): Promise<ResourcePage> {
     const { search, sort, scope } = this.currentFilter;
     const type = key === 'all' ? this.currentFilter.type : key;
-    const limit = vscode.workspace.getConfiguration('agentResources.view').get<number>('pageSize', 50);
-    const query = scope === 'public' ? getPublicResources : getUserResources;
-    return this.storage.run((s) => query(s.db, s.userId, { search: search || undefined, type, sort, limit, cursor }));
+    return this.sources.library.list(scope, { search: search || undefined, type, sort, limit: this.settings.pageSize, cursor });
   }
 }

@@ -1,16 +1,8 @@
+import { errorMessage, redact } from '../common/redact';
+import type { ConnectionProblem } from '../common/userError';
 import { postgresErrorCode } from '../db/errors';
 
-export type ConnectionProblem =
-  | 'refused'
-  | 'dns'
-  | 'timeout'
-  | 'unreachable'
-  | 'auth'
-  | 'database-missing'
-  | 'tls'
-  | 'lost'
-  | 'local-start'
-  | 'other';
+export type { ConnectionProblem };
 
 export interface DescribedError {
   problem: ConnectionProblem;
@@ -87,7 +79,7 @@ export function isConnectionProblem(err: unknown): boolean {
 export function describeConnectionError(err: unknown, target: ConnectionTarget | undefined, secrets: readonly string[] = []): DescribedError {
   const problem = classifyConnectionError(err);
   const where = target ? `${target.host}:${target.port}` : 'the database';
-  const detail = redact(String((err as Error)?.message ?? err), secrets);
+  const detail = redact(errorMessage(err), secrets);
   const messages: Record<ConnectionProblem, string> = {
     refused: `Could not reach the database at ${where} (connection refused). Check that the server is running, or use the local library.`,
     dns: `Could not find the database host "${target?.host ?? ''}" (DNS lookup failed). Check the host name in the connection.`,
@@ -101,27 +93,4 @@ export function describeConnectionError(err: unknown, target: ConnectionTarget |
     other: `Database error: ${detail}`,
   };
   return { problem, message: messages[problem] };
-}
-
-/** Removes passwords: the given secrets, and the password part of any connection URL. */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  // Known secrets first, so that the patterns below cannot cut one in half and leave the rest.
-  for (const secret of secrets) if (secret && secret.length >= 3) out = out.replace(secretPattern(secret), '***');
-  // Up to the last @ of the URL: a password typed with a raw @ in it is still covered whole.
-  out = out.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)\S*@/gi, '$1***@');
-  out = out.replace(/(password["']?\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)/gi, '$1***');
-  return out;
-}
-
-/** A secret as written raw or percent-encoded, wholly or in part, in either case of hex digits (+ for a space). */
-function secretPattern(secret: string): RegExp {
-  const characters = [...secret].map((ch) => {
-    const raw = ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-    const encoded = [...Buffer.from(ch, 'utf8')]
-      .map((byte) => `%${byte.toString(16).padStart(2, '0').replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`)}`)
-      .join('');
-    return `(?:${raw}|${encoded}${ch === ' ' ? '|\\+' : ''})`;
-  });
-  return new RegExp(characters.join(''), 'g');
 }

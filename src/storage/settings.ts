@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { sortOrders, type SortOrder } from '../db/validation';
+import type { ViewSettings } from '../model/libraryModel';
 import { expandEnv, type TeamSettings, type TlsMode } from './teamConnection';
 
 export type StorageMode = 'local' | 'team';
@@ -22,4 +24,25 @@ export function readStorageSettings(): StorageSettings {
     caFile: text('team.caFile'),
     allowSchemaChanges: config.get<boolean>('team.allowSchemaChanges', false),
   };
+}
+
+/** The view settings the library model follows. */
+export function readViewSettings(): ViewSettings {
+  const config = vscode.workspace.getConfiguration('agentResources.view');
+  const sort = config.get<string>('sortBy', 'updated');
+  return {
+    grouped: config.get<boolean>('groupByType', true),
+    sort: (sortOrders as readonly string[]).includes(sort) ? (sort as SortOrder) : 'updated',
+    pageSize: config.get<number>('pageSize', 50),
+  };
+}
+
+/** Fires when a view setting changes, by the user or by Toggle Grouping and Sort By. */
+export function onDidChangeViewSettings(listener: (change: unknown) => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('agentResources.view') && listener(e));
+}
+
+/** Remembers a view preference for every window (Toggle Grouping, Sort By). */
+export async function updateViewSetting(key: 'groupByType' | 'sortBy', value: boolean | SortOrder): Promise<void> {
+  await vscode.workspace.getConfiguration('agentResources.view').update(key, value, vscode.ConfigurationTarget.Global);
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { createDatabaseClient, type Database, type DatabaseClient } from '../db/client';
+import { createDatabaseClient, type DatabaseClient } from '../db/client';
+import type { Cancellation, LibrarySession } from '../library/library';
 import { migrateDatabase } from '../db/migrate';
 import { checkSchema, type SchemaState } from '../db/schemaCheck';
 import { ensureLocalUser, findUserByEmail } from '../db/users';
@@ -17,14 +18,7 @@ import { resolveTeamConnection } from './teamConnection';
 export type { StorageMode };
 
 
-export interface Session {
-  db: Database;
-  client: DatabaseClient;
-  userId: string;
-  email: string;
-  mode: StorageMode;
-  label: string;
-}
+export type Session = LibrarySession;
 
 export type StorageState =
   | { kind: 'idle'; mode: StorageMode; label: string }
@@ -97,10 +91,10 @@ export class StorageService extends Disposable {
    * Runs a database operation; a lost connection marks the storage offline and starts reconnecting.
    * Cancelling the token ends the connection at once: the server rolls back what was not committed.
    */
-  async run<T>(work: (session: Session) => Promise<T>, token?: vscode.CancellationToken): Promise<T> {
+  async run<T>(work: (session: Session) => Promise<T>, token?: Cancellation): Promise<T> {
     const session = await this.session();
     if (token?.isCancellationRequested) throw new CancelledError();
-    let cancellation: vscode.Disposable | undefined;
+    let cancellation: { dispose(): unknown } | undefined;
     const cancelled = new Promise<never>((_, reject) => {
       cancellation = token?.onCancellationRequested(() => {
         reject(new CancelledError());
@@ -114,12 +108,13 @@ export class StorageService extends Disposable {
       if (!isConnectionProblem(err) || this.current.kind !== 'ready' || this.current.session !== session) throw err;
       const described = describeConnectionError(err, this.lastTarget, this.secretList());
       this.log.error(`Lost the connection: ${described.message}`);
-      await this.closeConnection();
       // The local server is ours: it is restarted by the reconnect, so say that instead.
       const shown: DescribedError =
         session.mode === 'local' ? { problem: 'lost', message: "The local library's database stopped unexpectedly; it is being restarted. Try again in a moment." } : described;
+      // State first: closing a pool whose server is gone waits for its timeout, and a reconnect may finish meanwhile.
       this.setState({ kind: 'offline', mode: session.mode, label: session.label, error: shown });
       this.scheduleReconnect();
+      await this.closeConnection(0);
       throw new UserFacingError(shown.message, shown.problem);
     } finally {
       cancellation?.dispose();

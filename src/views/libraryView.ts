@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
+import type { Library } from '../library/library';
 import type { LibraryModel } from '../model/libraryModel';
 import type { StorageService } from '../storage/storageService';
 import { contextKeys, setContext } from './contextKeys';
@@ -17,16 +18,17 @@ export class LibraryView extends Disposable {
 
   constructor(
     private readonly model: LibraryModel,
+    library: Library,
     storage: StorageService,
   ) {
     super();
-    this.provider = this.register(new ResourceTreeProvider(model, storage));
+    this.provider = this.register(new ResourceTreeProvider(model, library, storage));
     this.treeView = this.register(
       vscode.window.createTreeView(libraryViewId, {
         treeDataProvider: this.provider,
         showCollapseAll: true,
         canSelectMany: false,
-        dragAndDropController: new ResourceDragController(storage),
+        dragAndDropController: new ResourceDragController(library),
       }),
     );
     this.register(model.onDidChange(() => this.describeFilter()));

@@ -47,7 +47,7 @@ export class ResourceNode {
     const item = new vscode.TreeItem({ label: r.name, highlights: nameHighlights(r.name, this.search) }, collapsible);
     item.id = this.id;
     item.description = resourceDescription(r, this.search);
-    const type = r.resourceType as ResourceType;
+    const type = r.resourceType;
     item.iconPath = new vscode.ThemeIcon(typeIcons[type] ?? 'file', r.pinned ? new vscode.ThemeColor('charts.yellow') : undefined);
     item.contextValue = this.contextValue;
     item.command = { command: 'agentResources.open', title: 'Open Resource', arguments: [r.id] };

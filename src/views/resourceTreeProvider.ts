@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { getResourceById, listShares, type ResourceListItem } from '../db/queries';
+import type { ResourceListItem } from '../db/queries';
+import type { Library } from '../library/library';
 import { Disposable } from '../common/disposable';
 import type { LibraryModel, ListKey } from '../model/libraryModel';
 import type { StorageService } from '../storage/storageService';
@@ -19,6 +20,7 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
 
   constructor(
     private readonly model: LibraryModel,
+    private readonly library: Library,
     private readonly storage: StorageService,
   ) {
     super();
@@ -38,7 +40,7 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
     if (!node) return this.rootChildren();
     if (node instanceof GroupNode) return this.listChildren(node.type, node);
     if (node instanceof ResourceNode && node.own) {
-      const shares = await this.storage.run((s) => listShares(s.db, s.userId, node.resource.id)).catch(() => []);
+      const shares = await this.library.shares(node.resource.id).catch(() => []);
       return shares.map((share) => this.remember(new ShareNode(share, node)));
     }
     return [];
@@ -51,11 +53,11 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escape(r.name)}**  \n`);
     if (r.description) md.appendMarkdown(`${escape(r.description)}\n\n`);
-    md.appendMarkdown(`$(symbol-class) ${typeNames[r.resourceType as keyof typeof typeNames] ?? r.resourceType}${r.isPublic ? ' · public' : ''}${r.pinned ? ' · pinned' : ''}  \n`);
+    md.appendMarkdown(`$(symbol-class) ${typeNames[r.resourceType] ?? r.resourceType}${r.isPublic ? ' · public' : ''}${r.pinned ? ' · pinned' : ''}  \n`);
     md.appendMarkdown(`Created ${r.createdAt.toLocaleString()} · updated ${r.updatedAt.toLocaleString()}  \n`);
     md.appendMarkdown(`${r.forkCount} forks · ${r.executionCount} uses${r.lastExecutedAt ? ` · last used ${r.lastExecutedAt.toLocaleString()}` : ''}  \n`);
     if (r.parentResourceId) {
-      const parent = await this.storage.run((s) => getResourceById(s.db, s.userId, r.parentResourceId!)).catch(() => null);
+      const parent = await this.library.get(r.parentResourceId).catch(() => null);
       md.appendMarkdown(`$(repo-forked) Forked from ${parent ? `**${escape(parent.name)}**` : 'a resource you cannot see'}  \n`);
     }
     if (node.own && r.shareCount) md.appendMarkdown(`$(link) ${r.shareCount} share${r.shareCount === 1 ? '' : 's'} (expand to see them)`);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { createDatabaseClient } from '../../src/db/client';
-import { classifyConnectionError, describeConnectionError, redact } from '../../src/storage/connectionErrors';
+import { redact } from '../../src/common/redact';
+import { classifyConnectionError, describeConnectionError } from '../../src/storage/connectionErrors';
 import { connectionStringProblem, expandEnv, resolveTeamConnection } from '../../src/storage/teamConnection';
 import { freePort, startEmbeddedPostgres, type TestServer } from '../support/embedded-postgres';
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { classifyConnectionError, describeConnectionError, redact, type ConnectionProblem, type ConnectionTarget } from '../../src/storage/connectionErrors';
+import { redact } from '../../src/common/redact';
+import { classifyConnectionError, describeConnectionError, type ConnectionProblem, type ConnectionTarget } from '../../src/storage/connectionErrors';
 import { failOnUnhandledRejection } from '../db/support/unhandled';
 
 /** Passwords with the characters that break naive redaction; none shares five characters with the text around it. */

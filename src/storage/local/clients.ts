@@ -1,10 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { identityAlive, processIdentity } from './processes';
 
-/** Each process attached to the local server has a file here named by its pid, holding its identity. */
+/**
+ * Each attachment has a file here holding its process's identity: one per handle, since one
+ * process (a window reconnecting) may hold a new handle before an old one is released.
+ */
 export function registerClient(clientsDir: string): () => void {
-  const file = join(clientsDir, String(process.pid));
+  const file = join(clientsDir, `${process.pid}-${randomBytes(4).toString('hex')}`);
   writeFileSync(file, processIdentity(), { mode: 0o600 });
   return () => rmSync(file, { force: true });
 }
@@ -26,7 +30,7 @@ export function liveClients(clientsDir: string): number[] {
     } catch {
       continue; // removed meanwhile
     }
-    if (identityAlive(identity)) live.push(Number(name));
+    if (identityAlive(identity)) live.push(Number(identity.split(':')[0]));
     else rmSync(file, { force: true });
   }
   return live;

@@ -1,0 +1,197 @@
+import type { Database, DatabaseClient } from '../db/client';
+import { NotFoundError } from '../db/errors';
+import {
+  createResource,
+  createShare,
+  deleteResource,
+  forkResource,
+  getPublicResources,
+  getResourceById,
+  getShareById,
+  getUserResources,
+  listShares,
+  recordExecution,
+  redeemShare,
+  revokeShare,
+  setPinned,
+  updateResource,
+  type ResourcePage,
+  type RedeemResult,
+} from '../db/queries';
+import type { Resource, ResourceShare } from '../db/schema';
+import { exportLibrary, importLibrary, type ImportReport, type LibraryExport } from '../db/transfer';
+import type { CreateResourceInput, ListOptions, ShareInput, UpdateResourceInput } from '../db/validation';
+import { Emitter } from '../common/events';
+import { fillVariables, usableOf } from './text';
+
+export type StorageMode = 'local' | 'team';
+
+/** An open connection to a library and the user acting in it. */
+export interface LibrarySession {
+  db: Database;
+  client: DatabaseClient;
+  userId: string;
+  email: string;
+  mode: StorageMode;
+  label: string;
+}
+
+/** What a cancellable operation is given (VS Code's CancellationToken has this shape). */
+export interface Cancellation {
+  readonly isCancellationRequested: boolean;
+  onCancellationRequested(listener: () => unknown): { dispose(): unknown };
+}
+
+/** Runs work on the current session: the VS Code adapter reconnects and cancels; plain Node just runs it. */
+export interface SessionRunner {
+  session(): Promise<LibrarySession>;
+  run<T>(work: (session: LibrarySession) => Promise<T>, cancellation?: Cancellation): Promise<T>;
+}
+
+/** A runner over one open session, for plain Node (an MCP server, a script). */
+export function sessionRunner(session: LibrarySession): SessionRunner {
+  return { session: () => Promise.resolve(session), run: (work) => work(session) };
+}
+
+/** What changed in the library, told after every write; the views refresh from it. */
+export interface LibraryChange {
+  kind: 'created' | 'updated' | 'deleted' | 'shared' | 'used' | 'imported';
+  resourceId?: string;
+}
+
+export type ListScope = 'mine' | 'public';
+
+/** How to fill a resource's text for a use. */
+export interface RenderOptions {
+  variables?: Readonly<Record<string, string>>;
+  /** For a workflow: the 0-based step; all steps, one after the other, when omitted. */
+  step?: number;
+}
+
+/**
+ * The operations a user or an agent performs on the library, with the product's rules, over
+ * whatever session the runner provides. Every write is followed by a change event.
+ */
+export class Library {
+  private readonly changes = new Emitter<LibraryChange>();
+  readonly onDidChange = this.changes.event;
+
+  constructor(private readonly runner: SessionRunner) {}
+
+  session(): Promise<LibrarySession> {
+    return this.runner.session();
+  }
+
+  list(scope: ListScope, options: ListOptions, cancellation?: Cancellation): Promise<ResourcePage> {
+    const query = scope === 'public' ? getPublicResources : getUserResources;
+    return this.runner.run((s) => query(s.db, s.userId, options), cancellation);
+  }
+
+  /** The resource if this user may read it (theirs, public, or shared through a live token), else null. */
+  get(id: string, viaShareToken?: string): Promise<Resource | null> {
+    return this.runner.run((s) => getResourceById(s.db, s.userId, id, { viaShareToken }));
+  }
+
+  /** The same, or a NotFoundError that says so. */
+  async require(id: string, viaShareToken?: string): Promise<Resource> {
+    const resource = await this.get(id, viaShareToken);
+    if (!resource) throw new NotFoundError('resource');
+    return resource;
+  }
+
+  async save(input: CreateResourceInput, cancellation?: Cancellation): Promise<Resource> {
+    const saved = await this.runner.run((s) => createResource(s.db, s.userId, input), cancellation);
+    return this.changed('created', saved);
+  }
+
+  /** Updates the user's own resource; with `expectedUpdatedAt`, a stale version is a ConflictError. */
+  async update(id: string, patch: UpdateResourceInput, expectedUpdatedAt?: Date): Promise<Resource> {
+    const updated = await this.runner.run((s) => updateResource(s.db, s.userId, id, patch, expectedUpdatedAt ? { expectedUpdatedAt } : undefined));
+    return this.changed('updated', updated);
+  }
+
+  async setPinned(id: string, pinned: boolean): Promise<Resource> {
+    return this.changed('updated', await this.runner.run((s) => setPinned(s.db, s.userId, id, pinned)));
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.runner.run((s) => deleteResource(s.db, s.userId, id));
+    this.changes.fire({ kind: 'deleted', resourceId: id });
+  }
+
+  /** A copy in the user's library that remembers its parent; a private one only through a live share token. */
+  async fork(id: string, options: { name?: string; viaShareToken?: string } = {}, cancellation?: Cancellation): Promise<Resource> {
+    const forked = await this.runner.run((s) => forkResource(s.db, s.userId, id, options), cancellation);
+    return this.changed('created', forked);
+  }
+
+  async share(resourceId: string, input: ShareInput = {}, cancellation?: Cancellation): Promise<ResourceShare> {
+    const share = await this.runner.run((s) => createShare(s.db, s.userId, resourceId, input), cancellation);
+    this.changes.fire({ kind: 'shared', resourceId });
+    return share;
+  }
+
+  shares(resourceId: string): Promise<ResourceShare[]> {
+    return this.runner.run((s) => listShares(s.db, s.userId, resourceId));
+  }
+
+  shareById(shareId: string): Promise<ResourceShare | null> {
+    return this.runner.run((s) => getShareById(s.db, s.userId, shareId));
+  }
+
+  async revokeShare(share: ResourceShare): Promise<void> {
+    await this.runner.run((s) => revokeShare(s.db, s.userId, share.id));
+    this.changes.fire({ kind: 'shared', resourceId: share.resourceId });
+  }
+
+  /** Opens what someone shared: counts one access, if the token is live and has uses left. */
+  redeem(token: string): Promise<RedeemResult> {
+    return this.runner.run((s) => redeemShare(s.db, s.userId, token));
+  }
+
+  /**
+   * The text a use of the resource gives: a prompt with its variables filled (those without a
+   * value stay as they are), a workflow step or all its steps, an agent config as JSON.
+   * Undefined for a workflow step that does not exist.
+   */
+  render(resource: Pick<Resource, 'resourceType' | 'content'>, options: RenderOptions = {}): string | undefined {
+    const usable = usableOf(resource);
+    if (usable.kind === 'prompt') return fillVariables(usable.text, options.variables ?? {});
+    if (usable.kind === 'text') return usable.text;
+    if (options.step !== undefined) return usable.steps[options.step]?.text;
+    return usable.steps.map((step) => step.text).join('\n\n');
+  }
+
+  /** Counts a use. Only the owner's counters change: using someone else's public resource counts nowhere. */
+  async recordUse(resource: Pick<Resource, 'id' | 'userId'>): Promise<boolean> {
+    const counted = await this.runner.run(async (s) => {
+      if (resource.userId !== s.userId) return false;
+      await recordExecution(s.db, s.userId, resource.id);
+      return true;
+    });
+    if (counted) this.changes.fire({ kind: 'used', resourceId: resource.id });
+    return counted;
+  }
+
+  export(cancellation?: Cancellation): Promise<LibraryExport> {
+    return this.runner.run((s) => exportLibrary(s.db, s.userId), cancellation);
+  }
+
+  async import(data: unknown, cancellation?: Cancellation): Promise<ImportReport> {
+    const report = await this.runner.run((s) => importLibrary(s.db, s.userId, data), cancellation);
+    this.changes.fire({ kind: 'imported' });
+    return report;
+  }
+
+  dispose(): void {
+    this.changes.dispose();
+  }
+
+  private changed(kind: LibraryChange['kind'], resource: Resource): Resource {
+    this.changes.fire({ kind, resourceId: resource.id });
+    return resource;
+  }
+}
+
+/** The suggested name of a fork ("X (fork)", "X (fork 2)"...). */
+export { forkName } from '../db/queries';
