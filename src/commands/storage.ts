@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import { createDatabaseClient } from '../db/client';
 import { notify } from '../common/notify';
 import { UserFacingError } from '../common/userError';
-import { describeConnectionError } from '../storage/connectionErrors';
+import { describeConnectionError } from '../library/connectionErrors';
 import { readStorageSettings } from '../storage/settings';
-import { connectionStringProblem, resolveTeamConnection } from '../storage/teamConnection';
+import { connectionStringProblem, resolveTeamConnection } from '../library/teamConnection';
 import { isProgrammatic } from './arguments';
 import type { CommandContext } from './context';
 

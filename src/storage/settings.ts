@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { sortOrders, type SortOrder } from '../db/validation';
 import type { ViewSettings } from '../model/libraryModel';
-import { expandEnv, type TeamSettings, type TlsMode } from './teamConnection';
+import { expandEnv, type TeamSettings, type TlsMode } from '../library/teamConnection';
 
 export type StorageMode = 'local' | 'team';
 

@@ -1,19 +1,16 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { createDatabaseClient, type DatabaseClient } from '../db/client';
-import type { Cancellation, LibrarySession } from '../library/library';
-import { migrateDatabase } from '../db/migrate';
-import { checkSchema, type SchemaState } from '../db/schemaCheck';
-import { ensureLocalUser, findUserByEmail } from '../db/users';
 import { Disposable } from '../common/disposable';
 import type { Log } from '../common/log';
 import { CancelledError, UserFacingError } from '../common/userError';
-import { describeConnectionError, isConnectionProblem, type ConnectionTarget, type DescribedError } from './connectionErrors';
-import { resolveUserEmail } from './identity';
-import { attachLocalServer, connectionOptions, type LocalServerHandle } from './local/localServer';
+import type { SchemaState } from '../db/schemaCheck';
+import { describeConnectionError, isConnectionProblem, type ConnectionTarget, type DescribedError } from '../library/connectionErrors';
+import { resolveUserEmail } from '../library/identity';
+import type { Cancellation, LibrarySession } from '../library/library';
+import { createTeamTables, openLocalSession, openTeamSession, SetupNeeded, type OpenedSession } from '../library/session';
+import { resolveTeamConnection } from '../library/teamConnection';
 import type { TeamSecrets } from './secrets';
 import { readStorageSettings, type StorageMode } from './settings';
-import { resolveTeamConnection } from './teamConnection';
 
 export type { StorageMode };
 
@@ -28,10 +25,6 @@ export type StorageState =
   | { kind: 'setup'; mode: StorageMode; label: string; schema: SchemaState }
   | { kind: 'noUser'; mode: StorageMode; label: string; email: string };
 
-interface Connection {
-  client: DatabaseClient;
-  local?: LocalServerHandle;
-}
 
 // Seconds between tries: a failed start is not retried per request, nor in a tight loop.
 const reconnectDelays = [2000, 5000, 10_000, 30_000, 60_000];
@@ -45,7 +38,7 @@ export class StorageService extends Disposable {
   private readonly stateEmitter = this.register(new vscode.EventEmitter<StorageState>());
   readonly onDidChangeState = this.stateEmitter.event;
   private current: StorageState;
-  private connection: Connection | undefined;
+  private connection: OpenedSession | undefined;
   private connecting: Promise<Session> | undefined;
   private generation = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -176,7 +169,8 @@ export class StorageService extends Disposable {
       await this.closeConnection();
       if (generation !== this.generation) throw err;
       if (err instanceof SetupNeeded) {
-        this.setState(err.state);
+        const { label } = this.current;
+        this.setState(err.need.kind === 'setup' ? { kind: 'setup', mode, label, schema: err.need.schema } : { kind: 'noUser', mode, label, email: err.need.email });
         throw new UserFacingError(err.message);
       }
       const described: DescribedError =
@@ -188,22 +182,10 @@ export class StorageService extends Disposable {
   }
 
   private async connectLocal(): Promise<Session> {
-    const started = performance.now();
-    let local: LocalServerHandle;
-    try {
-      local = await attachLocalServer({ packageRoot: this.context.extensionPath, log: (line) => this.log.info(line) });
-    } catch (err) {
-      throw new UserFacingError(describeConnectionError(err, undefined).message.replace(/^Database error: /, "The local library's database could not start: "), 'local-start');
-    }
-    this.lastTarget = { host: local.socketDir, port: local.port, user: local.user, database: local.database };
     this.lastPassword = undefined;
-    const options = connectionOptions(local);
-    const client = createDatabaseClient(undefined, options);
-    this.connection = { client, local };
-    await migrateDatabase(undefined, this.migrationsFolder(), options);
-    const user = await ensureLocalUser(client.db);
-    this.log.info(`Local library ready in ${Math.round(performance.now() - started)} ms (server ${local.started ? 'started' : 'attached'}, port ${local.port})`);
-    return { db: client.db, client, userId: user.id, email: user.email, mode: 'local', label: 'local library' };
+    const opened = await openLocalSession({ packageRoot: this.context.extensionPath, log: (line) => this.log.info(line) });
+    this.connection = opened;
+    return opened.session;
   }
 
   /** The team connection from SecretStorage (or the PG* variables) and the settings. */
@@ -220,35 +202,23 @@ export class StorageService extends Disposable {
     const resolved = await this.teamConnection();
     this.lastTarget = resolved.target;
     this.lastPassword = resolved.password;
-    const label = settings.teamLabel ?? resolved.label;
-    const client = createDatabaseClient(resolved.url, { ...resolved.options, connect_timeout: 10 });
-    this.connection = { client };
-    await client.sql`select 1`;
-    let schema = await checkSchema(client.sql);
-    if (schema.state !== 'ready' && settings.allowSchemaChanges) {
-      this.log.info(`Team database schema is ${schema.state}: applying migrations (agentResources.team.allowSchemaChanges is on)`);
-      await migrateDatabase(resolved.url, this.migrationsFolder(), resolved.options);
-      schema = await checkSchema(client.sql);
-    }
-    if (schema.state !== 'ready') {
-      const what = schema.state === 'missing' ? 'has no resource tables' : `lacks ${schema.missing.join(', ')}`;
-      throw new SetupNeeded({ kind: 'setup', mode: 'team', label, schema }, `The team database ${label} ${what}. Run "Create Resource Tables in Team Database" to add them, or use the local library.`);
-    }
-    const email = await resolveUserEmail(settings.userEmail);
-    if (!email) {
-      throw new SetupNeeded({ kind: 'noUser', mode: 'team', label, email: '' }, 'Set agentResources.userEmail to the email you use in the chat app, so the extension knows whose resources to show.');
-    }
-    const user = await findUserByEmail(client.db, email);
-    if (!user) {
-      throw new SetupNeeded({ kind: 'noUser', mode: 'team', label, email }, `No user with the email ${email} exists in the team database ${label}. Set agentResources.userEmail to the email you use in the chat app.`);
-    }
-    return { db: client.db, client, userId: user.id, email: user.email, mode: 'team', label };
+    const opened = await openTeamSession({
+      url: resolved.url,
+      options: resolved.options,
+      label: settings.teamLabel ?? resolved.label,
+      email: await resolveUserEmail(settings.userEmail),
+      migrationsFolder: this.migrationsFolder(),
+      allowSchemaChanges: settings.allowSchemaChanges,
+      log: (line) => this.log.info(line),
+    });
+    this.connection = opened;
+    return opened.session;
   }
 
   /** Applies the migrations to the team database: only ever called after the user said yes. */
   async createTeamSchema(): Promise<void> {
     const resolved = await this.teamConnection();
-    await migrateDatabase(resolved.url, this.migrationsFolder(), resolved.options);
+    await createTeamTables(resolved.url, resolved.options, this.migrationsFolder());
     this.log.info(`Created the resource tables in the team database ${resolved.label}`);
     await this.reconnect();
   }
@@ -299,9 +269,7 @@ export class StorageService extends Disposable {
   private async closeConnection(timeoutSeconds?: number): Promise<void> {
     const connection = this.connection;
     this.connection = undefined;
-    if (!connection) return;
-    await connection.client.close(timeoutSeconds).catch(() => {});
-    await connection.local?.release().catch((err) => this.log.error('Could not release the local server', err));
+    await connection?.close(timeoutSeconds).catch((err) => this.log.error('Could not release the local server', err));
   }
 
   /** Closes the pool and lets the local server stop when this was the last window. */
@@ -310,14 +278,5 @@ export class StorageService extends Disposable {
     this.clearReconnect();
     this.dispose();
     await this.closeConnection();
-  }
-}
-
-class SetupNeeded extends Error {
-  constructor(
-    readonly state: StorageState,
-    message: string,
-  ) {
-    super(message);
   }
 }

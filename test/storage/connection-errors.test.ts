@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { createDatabaseClient } from '../../src/db/client';
 import { redact } from '../../src/common/redact';
-import { classifyConnectionError, describeConnectionError } from '../../src/storage/connectionErrors';
-import { connectionStringProblem, expandEnv, resolveTeamConnection } from '../../src/storage/teamConnection';
+import { classifyConnectionError, describeConnectionError } from '../../src/library/connectionErrors';
+import { connectionStringProblem, expandEnv, resolveTeamConnection } from '../../src/library/teamConnection';
 import { freePort, startEmbeddedPostgres, type TestServer } from '../support/embedded-postgres';
 
 async function failureOf(url: string, options = {}): Promise<unknown> {

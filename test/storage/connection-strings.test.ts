@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { connectionStringProblem, resolveTeamConnection } from '../../src/storage/teamConnection';
+import { connectionStringProblem, resolveTeamConnection } from '../../src/library/teamConnection';
 import { failOnUnhandledRejection } from '../db/support/unhandled';
 
 // Every answer connectionStringProblem may give; none of them quotes the input.

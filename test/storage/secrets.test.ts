@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { redact } from '../../src/common/redact';
-import { classifyConnectionError, describeConnectionError, type ConnectionProblem, type ConnectionTarget } from '../../src/storage/connectionErrors';
+import { classifyConnectionError, describeConnectionError, type ConnectionProblem, type ConnectionTarget } from '../../src/library/connectionErrors';
 import { failOnUnhandledRejection } from '../db/support/unhandled';
 
 /** Passwords with the characters that break naive redaction; none shares five characters with the text around it. */

@@ -1,0 +1,115 @@
+import { join } from 'node:path';
+import { UserFacingError } from '../common/userError';
+import { createDatabaseClient, type ConnectionOptions, type DatabaseClient } from '../db/client';
+import { migrateDatabase } from '../db/migrate';
+import { checkSchema, type SchemaState } from '../db/schemaCheck';
+import { ensureLocalUser, findUserByEmail } from '../db/users';
+import { describeConnectionError } from './connectionErrors';
+import { attachLocalServer, connectionOptions, type LocalServerHandle } from '../storage/local/localServer';
+import type { LibrarySession } from './library';
+
+/** An open session and how to end it (the pool, and the local server's attachment). */
+export interface OpenedSession {
+  session: LibrarySession;
+  /** Ends the pool (statements still running after the timeout are cut) and releases the local server. */
+  close(timeoutSeconds?: number): Promise<void>;
+}
+
+/** The database is reachable but the session cannot start until someone acts: create the tables, or say who they are. */
+export class SetupNeeded extends Error {
+  override readonly name = 'SetupNeeded';
+  constructor(
+    readonly need: { kind: 'setup'; schema: SchemaState } | { kind: 'noUser'; email: string },
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LocalSessionOptions {
+  /** The extension's folder (Postgres binaries, the supervisor, migrations). */
+  packageRoot: string;
+  /** The library's folder; default: this OS user's. */
+  home?: string;
+  log?: (line: string) => void;
+}
+
+/** This OS user's local library: attaches to (or starts) the shared server, migrates, and acts as its one user. */
+export async function openLocalSession({ packageRoot, home, log = () => {} }: LocalSessionOptions): Promise<OpenedSession> {
+  const started = performance.now();
+  let local: LocalServerHandle;
+  try {
+    local = await attachLocalServer({ packageRoot, home, log });
+  } catch (err) {
+    throw new UserFacingError(describeConnectionError(err, undefined).message.replace(/^Database error: /, "The local library's database could not start: "), 'local-start');
+  }
+  const options = connectionOptions(local);
+  const client = createDatabaseClient(undefined, options);
+  const close = closer(client, local);
+  try {
+    await migrateDatabase(undefined, join(packageRoot, 'migrations'), options);
+    const user = await ensureLocalUser(client.db);
+    log(`Local library ready in ${Math.round(performance.now() - started)} ms (server ${local.started ? 'started' : 'attached'})`);
+    return { session: { db: client.db, client, userId: user.id, email: user.email, mode: 'local', label: 'local library' }, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+export interface TeamSessionOptions {
+  /** The connection string; undefined when the options (PG* variables) say it all. */
+  url: string | undefined;
+  options: ConnectionOptions;
+  label: string;
+  /** Who the user is in the team database; undefined: not configured. */
+  email: string | undefined;
+  migrationsFolder: string;
+  /** Create or complete the tables without asking (the user said so in their settings). */
+  allowSchemaChanges: boolean;
+  log?: (line: string) => void;
+}
+
+/** A team database: checks its tables (creating them only when allowed) and finds the member by email. */
+export async function openTeamSession(o: TeamSessionOptions): Promise<OpenedSession> {
+  const client = createDatabaseClient(o.url, { ...o.options, connect_timeout: 10 });
+  const close = closer(client, undefined);
+  try {
+    await client.sql`select 1`;
+    let schema = await checkSchema(client.sql);
+    if (schema.state !== 'ready' && o.allowSchemaChanges) {
+      o.log?.(`Team database schema is ${schema.state}: applying migrations (agentResources.team.allowSchemaChanges is on)`);
+      await migrateDatabase(o.url, o.migrationsFolder, o.options);
+      schema = await checkSchema(client.sql);
+    }
+    if (schema.state !== 'ready') {
+      const what = schema.state === 'missing' ? 'has no resource tables' : `lacks ${schema.missing.join(', ')}`;
+      throw new SetupNeeded({ kind: 'setup', schema }, `The team database ${o.label} ${what}. Run "Create Resource Tables in Team Database" to add them, or use the local library.`);
+    }
+    if (!o.email) {
+      throw new SetupNeeded({ kind: 'noUser', email: '' }, 'Set agentResources.userEmail to the email you use in the chat app, so the extension knows whose resources to show.');
+    }
+    const user = await findUserByEmail(client.db, o.email);
+    if (!user) {
+      throw new SetupNeeded({ kind: 'noUser', email: o.email }, `No user with the email ${o.email} exists in the team database ${o.label}. Set agentResources.userEmail to the email you use in the chat app.`);
+    }
+    return { session: { db: client.db, client, userId: user.id, email: user.email, mode: 'team', label: o.label }, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function closer(client: DatabaseClient, local: LocalServerHandle | undefined): (timeoutSeconds?: number) => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return (timeoutSeconds) =>
+    (closing ??= (async () => {
+      await client.close(timeoutSeconds).catch(() => {});
+      await local?.release();
+    })());
+}
+
+/** Creates or completes the resource tables in a team database: only after the user said so. */
+export function createTeamTables(url: string | undefined, options: ConnectionOptions, migrationsFolder: string): Promise<void> {
+  return migrateDatabase(url, migrationsFolder, options);
+}
