@@ -5,7 +5,7 @@ import { ConflictError } from '../../src/db/errors';
 import { createResource, createShare, forkResource, getUserResources, redeemShare, updateResource } from '../../src/db/queries';
 import { resource } from '../../src/db/schema';
 import { exportFormat, importLibrary } from '../../src/db/transfer';
-import { classifyConnectionError, describeConnectionError, isConnectionProblem } from '../../src/storage/connectionErrors';
+import { classifyConnectionError, describeConnectionError, isConnectionProblem } from '../../src/library/connectionErrors';
 import { rejection } from './support/expect';
 import { newUser, sharedDatabase } from './support/database';
 import { TcpProxy, within } from './support/proxy';
