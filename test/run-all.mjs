@@ -8,6 +8,7 @@ import { join } from 'node:path';
 const suites = [
   { name: 'data layer (plain Node, real Postgres)', command: ['npx', 'mocha', '--config', 'test/db/.mocharc.json'] },
   { name: 'storage (plain Node, real Postgres)', command: ['npx', 'mocha', '--config', 'test/storage/.mocharc.json'] },
+  { name: 'library and model (plain Node, real Postgres)', command: ['npx', 'mocha', '--config', 'test/library/.mocharc.json'] },
   { name: 'extension (real VS Code host)', command: ['node', 'test/integration/run.mjs'] },
   { name: 'user interface (workbench in headless Chromium)', command: ['npx', 'mocha', '--config', 'test/ui/.mocharc.json'] },
   { name: 'newcomers (fresh copy, npm ci, npm start, in the browser)', command: ['node', 'test/newcomer/run.mjs'] },

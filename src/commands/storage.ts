@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { createDatabaseClient } from '../db/client';
 import { notify } from '../common/notify';
 import { UserFacingError } from '../common/userError';
 import { describeConnectionError } from '../library/connectionErrors';
+import { testConnection } from '../library/session';
 import { readStorageSettings } from '../storage/settings';
 import { connectionStringProblem, resolveTeamConnection } from '../library/teamConnection';
 import { isProgrammatic } from './arguments';
@@ -23,14 +23,11 @@ async function connect(ctx: CommandContext, args?: ConnectArgs): Promise<{ label
   ctx.log.addSecret(resolved.password);
   ctx.log.addSecret(connectionString);
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing the connection to ${resolved.label}…` }, async () => {
-    const client = createDatabaseClient(resolved.url, { ...resolved.options, max: 1, connect_timeout: 10 });
     try {
-      await client.sql`select 1`;
+      await testConnection(resolved.url, resolved.options);
     } catch (err) {
       const described = describeConnectionError(err, resolved.target, [resolved.password ?? '', connectionString]);
       throw new UserFacingError(`${described.message} Nothing was saved.`, described.problem);
-    } finally {
-      await client.close().catch(() => {});
     }
   });
   if (connectionString) await ctx.secrets.store(connectionString);

@@ -25,11 +25,19 @@ function secretPattern(secret: string): RegExp {
 
 /**
  * An error's own message, without what drizzle adds: its "Failed query: ... params: ..." text
- * carries the statement's parameters (share tokens, resource text), so the driver's message is used.
+ * carries the statement's parameters (share tokens, resource text), so the driver's message is
+ * used, and a parameter that Postgres quotes back (a value it could not convert) is masked too.
  */
 export function errorMessage(err: unknown): string {
+  const params: unknown[] = [];
   let e: unknown = err;
-  while (e instanceof Error && e.message.startsWith('Failed query:') && e.cause !== undefined) e = e.cause;
-  if (e instanceof Error) return e.message.startsWith('Failed query:') ? 'The database refused the statement.' : e.message;
-  return String(e);
+  while (e instanceof Error && e.message.startsWith('Failed query:') && e.cause !== undefined) {
+    params.push(...(((e as { params?: unknown[] }).params ?? []) as unknown[]));
+    e = e.cause;
+  }
+  if (!(e instanceof Error)) return String(e);
+  if (e.message.startsWith('Failed query:')) return 'The database refused the statement.';
+  let message = e.message;
+  for (const value of params) if (typeof value === 'string' && value.length > 0) message = message.split(`"${value}"`).join('"***"');
+  return message;
 }

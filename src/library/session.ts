@@ -113,3 +113,13 @@ function closer(client: DatabaseClient, local: LocalServerHandle | undefined): (
 export function createTeamTables(url: string | undefined, options: ConnectionOptions, migrationsFolder: string): Promise<void> {
   return migrateDatabase(url, migrationsFolder, options);
 }
+
+/** Opens one connection and closes it: whether the server takes these credentials. Throws the driver's error. */
+export async function testConnection(url: string | undefined, options: ConnectionOptions): Promise<void> {
+  const client = createDatabaseClient(url, { ...options, max: 1, connect_timeout: 10 });
+  try {
+    await client.sql`select 1`;
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
