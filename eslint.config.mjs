@@ -25,26 +25,58 @@ export default tseslint.config(
   },
   {
     // The layers below the VS Code adapter run in plain Node (tests, the MCP server): never VS Code.
-    files: ['src/db/**/*.ts', 'src/library/**/*.ts', 'src/model/**/*.ts', 'src/storage/local/**/*.ts', 'src/common/{disposable,events,redact,userError}.ts'],
+    files: [
+      'src/db/**/*.ts',
+      'src/library/**/*.ts',
+      'src/model/**/*.ts',
+      'src/storage/local/**/*.ts',
+      'src/common/{disposable,events,redact,userError}.ts',
+    ],
     rules: { 'no-restricted-imports': ['error', { paths: ['vscode'] }] },
   },
   {
     // Layers point down only: the helpers in src/common know no layer above them.
     files: ['src/common/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['../db/*', '../storage/*', '../library/*', '../model/*', '../views/*', '../commands/*', '../editor/*'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['../db/*', '../storage/*', '../library/*', '../model/*', '../views/*', '../commands/*', '../editor/*'] },
+      ],
+    },
   },
   {
     // Commands, views and the editor reach the database only through the library (types are fine).
     files: ['src/commands/**/*.ts', 'src/views/**/*.ts', 'src/editor/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: ['../db/queries', '../db/shares', '../db/transfer', '../db/client', '../db/migrate', '../db/users', '../db/messages'], allowTypeImports: true, message: 'Call the library (src/library) instead.' }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../db/queries', '../db/shares', '../db/transfer', '../db/client', '../db/migrate', '../db/users', '../db/messages'],
+              allowTypeImports: true,
+              message: 'Call the library (src/library) instead.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['**/*.cjs', '**/*.mjs'],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -60,12 +60,18 @@ async function measureQueries(url: string): Promise<Omit<DbResults, 'seed'>> {
   // The floor: plain postgres.js with its defaults (prepared statements), the same session
   // settings, no drizzle (whose driver setup changes the client's type parsers), so timestamps are
   // parsed as an application using the driver would.
-  const plain = postgres(url, { max: 1, onnotice: () => {}, connection: { TimeZone: 'UTC', application_name: 'agent-resources-bench-raw' } });
+  const plain = postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    connection: { TimeZone: 'UTC', application_name: 'agent-resources-bench-raw' },
+  });
   try {
     const { db, sql } = client;
 
     const [big] = await sql<{ id: string }[]>`select id from "user" where email = ${defaultPlan.bigUserEmail}`;
-    const [small] = await sql<{ id: string }[]>`select id from "user" where email like 'bench-user-%' order by email offset ${Math.floor(defaultPlan.otherUsers / 2)} limit 1`;
+    const [small] = await sql<
+      { id: string }[]
+    >`select id from "user" where email like 'bench-user-%' order by email offset ${Math.floor(defaultPlan.otherUsers / 2)} limit 1`;
     const bigId = big!.id;
     const first = await getUserResources(db, bigId, {});
     // A cursor half way down the 100,000: keyset paging must not slow down with depth.
@@ -74,7 +80,9 @@ async function measureQueries(url: string): Promise<Omit<DbResults, 'seed'>> {
       order by pinned desc, updated_at desc, id desc offset ${Math.floor(defaultPlan.bigUserResources / 2) - 1} limit 1`;
     const deepCursor = encodeCursor('updated', { ...deep!, updatedAt: new Date(deep!.updatedAt) });
 
-    const [{ count: publicCount } = { count: 0 }] = await sql<{ count: number }[]>`select count(*)::int as count from resource where is_public`;
+    const [{ count: publicCount } = { count: 0 }] = await sql<
+      { count: number }[]
+    >`select count(*)::int as count from resource where is_public`;
     const termCounts: DbResults['terms'] = {};
     for (const [kind, term] of Object.entries(terms)) {
       const [row] = await sql.unsafe<{ big: number; all: number }[]>(
@@ -84,16 +92,61 @@ async function measureQueries(url: string): Promise<Omit<DbResults, 'seed'>> {
       termCounts[kind] = { term, bigUserMatches: row!.big, allMatches: row!.all };
     }
     const cases: QueryCase[] = [
-      { key: 'firstPage', label: `tree: first page (${defaultPlan.bigUserResources.toLocaleString('en')}-resource user)`, userId: bigId, options: {}, target: 5, ratioTarget: 1.5 },
-      { key: 'nextPage', label: 'tree: next page (cursor)', userId: bigId, options: { cursor: first.nextCursor }, target: 5, ratioTarget: 1.5 },
-      { key: 'deepPage', label: `tree: page at row ${(defaultPlan.bigUserResources / 2).toLocaleString('en')} (cursor)`, userId: bigId, options: { cursor: deepCursor }, target: 5 },
-      { key: 'searchCommon', label: `search common "${terms.common}" (${termCounts.common!.bigUserMatches} of the user's rows)`, userId: bigId, options: { search: terms.common }, target: 10 },
-      { key: 'searchMedium', label: `search mid-frequency "${terms.medium}" (${termCounts.medium!.bigUserMatches} rows)`, userId: bigId, options: { search: terms.medium }, target: 10 },
-      { key: 'searchRare', label: `search rare "${terms.rare}" (${termCounts.rare!.bigUserMatches} rows)`, userId: bigId, options: { search: terms.rare }, target: 10 },
+      {
+        key: 'firstPage',
+        label: `tree: first page (${defaultPlan.bigUserResources.toLocaleString('en')}-resource user)`,
+        userId: bigId,
+        options: {},
+        target: 5,
+        ratioTarget: 1.5,
+      },
+      {
+        key: 'nextPage',
+        label: 'tree: next page (cursor)',
+        userId: bigId,
+        options: { cursor: first.nextCursor },
+        target: 5,
+        ratioTarget: 1.5,
+      },
+      {
+        key: 'deepPage',
+        label: `tree: page at row ${(defaultPlan.bigUserResources / 2).toLocaleString('en')} (cursor)`,
+        userId: bigId,
+        options: { cursor: deepCursor },
+        target: 5,
+      },
+      {
+        key: 'searchCommon',
+        label: `search common "${terms.common}" (${termCounts.common!.bigUserMatches} of the user's rows)`,
+        userId: bigId,
+        options: { search: terms.common },
+        target: 10,
+      },
+      {
+        key: 'searchMedium',
+        label: `search mid-frequency "${terms.medium}" (${termCounts.medium!.bigUserMatches} rows)`,
+        userId: bigId,
+        options: { search: terms.medium },
+        target: 10,
+      },
+      {
+        key: 'searchRare',
+        label: `search rare "${terms.rare}" (${termCounts.rare!.bigUserMatches} rows)`,
+        userId: bigId,
+        options: { search: terms.rare },
+        target: 10,
+      },
       { key: 'searchNone', label: `search no match "${terms.none}"`, userId: bigId, options: { search: terms.none }, target: 10 },
       { key: 'typeFilter', label: 'type filter agent_config (20% of rows)', userId: bigId, options: { type: 'agent_config' }, target: 5 },
       { key: 'smallUserFirstPage', label: 'first page (1,000-resource user)', userId: small!.id, options: {}, target: 5 },
-      { key: 'publicFirstPage', label: `tree, public scope: first page (${publicCount.toLocaleString('en')} public rows)`, userId: bigId, options: {}, list: getPublicResources, target: 5 },
+      {
+        key: 'publicFirstPage',
+        label: `tree, public scope: first page (${publicCount.toLocaleString('en')} public rows)`,
+        userId: bigId,
+        options: {},
+        list: getPublicResources,
+        target: 5,
+      },
     ];
 
     const figures: Figure[] = [];
@@ -130,17 +183,38 @@ async function measureQueries(url: string): Promise<Omit<DbResults, 'seed'>> {
       const rawMs: number[] = [];
       for (let i = 0; i < RUNS; i++) {
         // Alternate which goes first, so neither gets a systematic cache advantage.
-        const order = i % 2 ? [[project, projectMs], [raw, rawMs]] as const : [[raw, rawMs], [project, projectMs]] as const;
+        const order =
+          i % 2
+            ? ([
+                [project, projectMs],
+                [raw, rawMs],
+              ] as const)
+            : ([
+                [raw, rawMs],
+                [project, projectMs],
+              ] as const);
         for (const [run, samples] of order) {
           const t = performance.now();
           await run();
           samples.push(performance.now() - t);
         }
       }
-      const projectFigure = figure(`db.${c.key}`, `${c.label}: ${c.list?.name ?? 'getUserResources'}`, 'ms', projectMs, c.target ? ms(c.target) : undefined);
+      const projectFigure = figure(
+        `db.${c.key}`,
+        `${c.label}: ${c.list?.name ?? 'getUserResources'}`,
+        'ms',
+        projectMs,
+        c.target ? ms(c.target) : undefined,
+      );
       const rawFigure = figure(`db.${c.key}.raw`, `${c.label}: same SQL through postgres.js (floor)`, 'ms', rawMs);
       const ratios = projectMs.map((p, i) => p / rawMs[i]!);
-      const ratio = figure(`db.${c.key}.ratio`, `${c.label}: project / raw`, 'x', ratios, c.ratioTarget ? { max: c.ratioTarget, text: `<= ${c.ratioTarget}x` } : undefined);
+      const ratio = figure(
+        `db.${c.key}.ratio`,
+        `${c.label}: project / raw`,
+        'x',
+        ratios,
+        c.ratioTarget ? { max: c.ratioTarget, text: `<= ${c.ratioTarget}x` } : undefined,
+      );
       // The ratio that matters is of the medians; min/max are of the paired runs.
       ratio.median = projectFigure.median! / rawFigure.median!;
       ratio.holds = ratio.target ? ratio.median <= ratio.target.max : null;
@@ -154,11 +228,15 @@ async function measureQueries(url: string): Promise<Omit<DbResults, 'seed'>> {
         plan.prepared = { genericPlans: statement.generic, customPlans: statement.custom };
         if (statement.generic > 0) {
           const rows = await sql.unsafe<{ 'QUERY PLAN': string }[]>(`explain (generic_plan) ${text}`);
-          plan.prepared.genericIndexes = [...new Set(rows.flatMap((r) => [...r['QUERY PLAN'].matchAll(/using (\w+)/gi)].map((m) => m[1]!)))];
+          plan.prepared.genericIndexes = [
+            ...new Set(rows.flatMap((r) => [...r['QUERY PLAN'].matchAll(/using (\w+)/gi)].map((m) => m[1]!))),
+          ];
         }
       }
       plans.push({ key: c.key, label: c.label, sql: text, params, plan });
-      log(`${c.label}: ${projectFigure.median!.toFixed(2)} ms (raw ${rawFigure.median!.toFixed(2)} ms, x${ratio.median.toFixed(2)}); indexes: ${plan.indexes.join(', ') || 'none'}`);
+      log(
+        `${c.label}: ${projectFigure.median!.toFixed(2)} ms (raw ${rawFigure.median!.toFixed(2)} ms, x${ratio.median.toFixed(2)}); indexes: ${plan.indexes.join(', ') || 'none'}`,
+      );
     }
     if (mismatches.length) throw new Error(`the raw SQL returned other rows than the project for: ${mismatches.join('; ')}`);
 
@@ -176,7 +254,14 @@ async function measureQueries(url: string): Promise<Omit<DbResults, 'seed'>> {
         await publicCase.project();
         samples.push(performance.now() - t0);
       }
-      const experiment = figure('db.publicFirstPage.withIndex', `${publicCase.c.label}, with an index (pinned desc, updated_at desc, id desc) where is_public [experiment]`, 'ms', samples, ms(5), `index built in ${(built / 1000).toFixed(1)} s; not in the migrations`);
+      const experiment = figure(
+        'db.publicFirstPage.withIndex',
+        `${publicCase.c.label}, with an index (pinned desc, updated_at desc, id desc) where is_public [experiment]`,
+        'ms',
+        samples,
+        ms(5),
+        `index built in ${(built / 1000).toFixed(1)} s; not in the migrations`,
+      );
       figures.push(experiment);
       const plan = await explain(sql, publicCase.text, publicCase.params);
       plans.push({ key: 'publicFirstPage.withIndex', label: experiment.label, sql: publicCase.text, params: publicCase.params, plan });
@@ -222,7 +307,13 @@ async function main() {
     } finally {
       await Promise.all(sessions.map((s) => s.end()));
     }
-    log(`seeded ${seeded.rows.resources.toLocaleString('en')} resources (${seeded.rows.bigUser.toLocaleString('en')} for one user, ${seeded.rows.users} users, ${seeded.rows.shares.toLocaleString('en')} shares) in ${(seeded.ms / 1000).toFixed(1)} s: ${Object.entries(seeded.phases).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);
+    log(
+      `seeded ${seeded.rows.resources.toLocaleString('en')} resources (${seeded.rows.bigUser.toLocaleString('en')} for one user, ${seeded.rows.users} users, ${seeded.rows.shares.toLocaleString('en')} shares) in ${(seeded.ms / 1000).toFixed(1)} s: ${Object.entries(
+        seeded.phases,
+      )
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+        .join(', ')}`,
+    );
     t = performance.now();
     const measured = await measureQueries(server.url);
     log(`queries measured in ${((performance.now() - t) / 1000).toFixed(1)} s`);

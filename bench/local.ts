@@ -88,7 +88,10 @@ async function waitStopped(home: string): Promise<void> {
 /** A second process (as a second VS Code window would be) attaching to the running server. */
 function attachFromAnotherProcess(storageDir: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, 'attach', storageDir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename, 'attach', storageDir], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.once('error', reject);
@@ -145,7 +148,11 @@ async function figures(): Promise<{ figures: Figure[]; phases: Record<string, Re
     }
   }
   out.push(figure('local.firstStart', 'first-ever local start (initdb, start, migrate, first page)', 'ms', first, ms(3000)));
-  out.push(first.length ? figure('local.coldStart', 'later cold local start (server stopped, data kept)', 'ms', cold) : notMeasured('local.coldStart', 'later cold local start', 'ms', 'no cluster'));
+  out.push(
+    first.length
+      ? figure('local.coldStart', 'later cold local start (server stopped, data kept)', 'ms', cold)
+      : notMeasured('local.coldStart', 'later cold local start', 'ms', 'no cluster'),
+  );
   out.push(figure('local.attach', 'second process attaching to the running server (+ migrate check, first page)', 'ms', attach));
   return { figures: out, phases };
 }

@@ -44,7 +44,18 @@ const durations = {};
 const load = { start: loadavg().map((l) => Number(l.toFixed(2))), end: /** @type {number[]} */ ([]) };
 
 /** @param {string} key @param {string} label @param {string} unit @param {string} why @param {Figure['target']} [target] */
-const notMeasured = (key, label, unit, why, target) => ({ key, label, unit, median: null, min: null, max: null, n: 0, target, holds: null, note: `not measured: ${why}` });
+const notMeasured = (key, label, unit, why, target) => ({
+  key,
+  label,
+  unit,
+  median: null,
+  min: null,
+  max: null,
+  n: 0,
+  target,
+  holds: null,
+  note: `not measured: ${why}`,
+});
 
 /** @param {number[]} values */
 const median = (values) => {
@@ -57,7 +68,18 @@ const median = (values) => {
 const figure = (key, label, unit, samples, target, note) =>
   samples.length === 0
     ? notMeasured(key, label, unit, note ?? 'no samples', target)
-    : { key, label, unit, median: median(samples), min: Math.min(...samples), max: Math.max(...samples), n: samples.length, target, holds: target ? median(samples) <= target.max : null, note };
+    : {
+        key,
+        label,
+        unit,
+        median: median(samples),
+        min: Math.min(...samples),
+        max: Math.max(...samples),
+        n: samples.length,
+        target,
+        holds: target ? median(samples) <= target.max : null,
+        note,
+      };
 
 /** Set on SIGINT/SIGTERM: no further part starts. */
 let stopping = false;
@@ -130,7 +152,12 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 async function bundle() {
   execFileSync(process.execPath, [join(root, 'esbuild.mjs'), '--production'], { cwd: root, stdio: 'pipe' });
   const bytes = statSync(join(root, 'dist', 'extension.js')).size;
-  figures.push(figure('ext.bundle', 'production bundle dist/extension.js (Postgres binaries not included)', 'KiB', [bytes / 1024], { max: 1024, text: '<= 1 MB' }));
+  figures.push(
+    figure('ext.bundle', 'production bundle dist/extension.js (Postgres binaries not included)', 'KiB', [bytes / 1024], {
+      max: 1024,
+      text: '<= 1 MB',
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,9 +167,18 @@ async function bundle() {
 let seeded;
 
 async function database() {
-  const child = fork(join(root, 'bench', 'db.ts'), [], { cwd: root, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(root, 'bench', 'db.ts'), [], {
+    cwd: root,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   children.add(child);
-  const exited = new Promise((done) => child.once('exit', (code) => { children.delete(child); done(code); }));
+  const exited = new Promise((done) =>
+    child.once('exit', (code) => {
+      children.delete(child);
+      done(code);
+    }),
+  );
   const results = await new Promise((resolveResults, reject) => {
     const timer = setTimeout(() => reject(new Error('the database part did not finish within 8 min')), 8 * 60_000);
     child.on('message', (/** @type {any} */ m) => {
@@ -163,7 +199,19 @@ async function database() {
     });
     exited.then((code) => reject(new Error(`bench/db.ts exited with code ${code}`)));
   });
-  figures.push({ key: 'db.seed', label: `seed ${results.seed.rows.resources.toLocaleString('en')} resources (bulk INSERT ... SELECT, indexes, VACUUM ANALYZE)`, unit: 's', median: results.seed.ms / 1000, min: null, max: null, n: 1, holds: null, note: Object.entries(results.seed.phases).map(([k, v]) => `${k} ${(/** @type {number} */ (v) / 1000).toFixed(1)} s`).join(', ') });
+  figures.push({
+    key: 'db.seed',
+    label: `seed ${results.seed.rows.resources.toLocaleString('en')} resources (bulk INSERT ... SELECT, indexes, VACUUM ANALYZE)`,
+    unit: 's',
+    median: results.seed.ms / 1000,
+    min: null,
+    max: null,
+    n: 1,
+    holds: null,
+    note: Object.entries(results.seed.phases)
+      .map(([k, v]) => `${k} ${/** @type {number} */ ((v) / 1000).toFixed(1)} s`)
+      .join(', '),
+  });
   figures.push(...results.figures);
   details.db = { seed: results.seed, terms: results.terms, server: results.server, plans: results.plans };
   // Wait a moment for the ready message that follows the results.
@@ -223,7 +271,12 @@ const activations = [];
 const activationLoads = [];
 
 async function extensionHost() {
-  const results = await inHost({ teamUrl: seeded?.url, email: seeded?.email ?? 'bench-big@example.com', mode: 'full', timeoutMs: 6 * 60_000 });
+  const results = await inHost({
+    teamUrl: seeded?.url,
+    email: seeded?.email ?? 'bench-big@example.com',
+    mode: 'full',
+    timeoutMs: 6 * 60_000,
+  });
   for (const f of results.figures) {
     if (f.key === 'ext.activate') {
       if (f.median !== null) activations.push(f.median);
@@ -254,7 +307,14 @@ async function moreActivations() {
 async function views() {
   const { measureViews } = await import('./lib/views.mjs');
   const runs = env('BENCH_VIEW_RUNS', 5);
-  const result = await measureViews({ root, warmRuns: runs, coldRuns: runs, saveRuns: env('BENCH_UI_SAVE_RUNS', 8), libraryRows: 1000, log });
+  const result = await measureViews({
+    root,
+    warmRuns: runs,
+    coldRuns: runs,
+    saveRuns: env('BENCH_UI_SAVE_RUNS', 8),
+    libraryRows: 1000,
+    log,
+  });
   notes.push(...result.notes);
   details.view = { breakdown: result.breakdown, rows: result.rows };
   /** @param {'warm' | 'cold'} kind @param {string} part */
@@ -263,9 +323,32 @@ async function views() {
     const med = (/** @type {string} */ p) => (part(kind, p).length ? `${Math.round(median(part(kind, p)))} ms` : '?');
     return `median split: click to activation event ${med('clickToActivation')}, activation to connected ${med('activationToConnected')} (of which connecting ${med('connect')}), connected to rows ${med('connectedToRows')}`;
   };
-  figures.push(figure('ext.viewWarm', 'open the view to rows shown, warm local server (fresh window each)', 'ms', result.warm, { max: 300, text: '<= 300 ms' }, split('warm')));
-  figures.push(figure('ext.viewCold', 'open the view to rows shown, cold local server (stopped, data kept)', 'ms', result.cold, undefined, split('cold')));
-  figures.push(figure('ext.saveToVisibleUi', 'save-selection-to-visible through the UI (last Enter to the row in the view)', 'ms', result.save, { max: 150, text: '<= 150 ms' }));
+  figures.push(
+    figure(
+      'ext.viewWarm',
+      'open the view to rows shown, warm local server (fresh window each)',
+      'ms',
+      result.warm,
+      { max: 300, text: '<= 300 ms' },
+      split('warm'),
+    ),
+  );
+  figures.push(
+    figure(
+      'ext.viewCold',
+      'open the view to rows shown, cold local server (stopped, data kept)',
+      'ms',
+      result.cold,
+      undefined,
+      split('cold'),
+    ),
+  );
+  figures.push(
+    figure('ext.saveToVisibleUi', 'save-selection-to-visible through the UI (last Enter to the row in the view)', 'ms', result.save, {
+      max: 150,
+      text: '<= 150 ms',
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,13 +372,19 @@ async function main() {
 
   // activate() next to the bundle; then the rest in the order measured.
   const bundleAt = figures.findIndex((f) => f.key === 'ext.bundle');
-  figures.splice(bundleAt + 1, 0,
+  figures.splice(
+    bundleAt + 1,
+    0,
     figure('ext.activate', 'activate() in a fresh extension host (one sample per host)', 'ms', activations, { max: 50, text: '<= 50 ms' }),
-    figure('ext.activateLoad', '  of which loading dist/extension.js (compile + top level)', 'ms', activationLoads));
+    figure('ext.activateLoad', '  of which loading dist/extension.js (compile + top level)', 'ms', activationLoads),
+  );
   load.end = loadavg().map((l) => Number(l.toFixed(2)));
   const totalSeconds = (Date.now() - startedAt) / 1000;
 
-  const plans = /** @type {{ label: string, plan: { lines: string[], indexes: string[], planningMs: number, executionMs: number, prepared?: { genericPlans: number, customPlans: number, genericIndexes?: string[] } } }[]} */ (/** @type {any} */ (details.db)?.plans ?? []);
+  const plans =
+    /** @type {{ label: string, plan: { lines: string[], indexes: string[], planningMs: number, executionMs: number, prepared?: { genericPlans: number, customPlans: number, genericIndexes?: string[] } } }[]} */ (
+      /** @type {any} */ (details.db)?.plans ?? []
+    );
   if (plans.length) {
     console.log('\nPlans (EXPLAIN ANALYZE, BUFFERS; one line per node):');
     for (const p of plans) {
@@ -303,25 +392,46 @@ async function main() {
       const how = prepared
         ? `prepared statement: ${prepared.customPlans} custom, ${prepared.genericPlans} generic plans${prepared.genericIndexes ? ` (generic plan uses ${prepared.genericIndexes.join(', ')})` : ''}`
         : 'unnamed statement: planned for its values each time';
-      console.log(`\n${p.label}  [planning ${p.plan.planningMs.toFixed(2)} ms, execution ${p.plan.executionMs.toFixed(2)} ms; indexes: ${p.plan.indexes.join(', ') || 'none'}; ${how}]`);
+      console.log(
+        `\n${p.label}  [planning ${p.plan.planningMs.toFixed(2)} ms, execution ${p.plan.executionMs.toFixed(2)} ms; indexes: ${p.plan.indexes.join(', ') || 'none'}; ${how}]`,
+      );
       for (const line of p.plan.lines) console.log(`  ${line}`);
     }
   }
   console.log(`\n${table(figures)}`);
   if (notes.length) console.log(`\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
   const missed = figures.filter((f) => f.holds === false);
-  console.log(`\n${figures.filter((f) => f.holds === true).length} targets hold, ${missed.length} missed${missed.length ? `: ${missed.map((f) => f.label).join('; ')}` : ''}.`);
-  console.log(`Bench took ${(totalSeconds / 60).toFixed(1)} min (${Object.entries(durations).map(([k, v]) => `${k} ${v} s`).join(', ')}); load average ${load.start.join(' ')} at the start, ${load.end.join(' ')} at the end.`);
+  console.log(
+    `\n${figures.filter((f) => f.holds === true).length} targets hold, ${missed.length} missed${missed.length ? `: ${missed.map((f) => f.label).join('; ')}` : ''}.`,
+  );
+  console.log(
+    `Bench took ${(totalSeconds / 60).toFixed(1)} min (${Object.entries(durations)
+      .map(([k, v]) => `${k} ${v} s`)
+      .join(', ')}); load average ${load.start.join(' ')} at the start, ${load.end.join(' ')} at the end.`,
+  );
 
-  writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify({
-    date: new Date(startedAt).toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, load },
-    totalSeconds,
-    durations,
-    figures,
-    notes,
-    details,
-  }, null, 2)}\n`);
+  writeFileSync(
+    join(root, 'bench', 'results.json'),
+    `${JSON.stringify(
+      {
+        date: new Date(startedAt).toISOString(),
+        machine: {
+          cpus: cpus().length,
+          cpuModel: cpus()[0]?.model,
+          memoryGiB: Math.round(totalmem() / 2 ** 30),
+          node: process.version,
+          load,
+        },
+        totalSeconds,
+        durations,
+        figures,
+        notes,
+        details,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   log('wrote bench/results.json');
 }
 

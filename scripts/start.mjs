@@ -30,10 +30,14 @@ async function startCodeServer() {
   if (!existsSync(settings)) writeFileSync(settings, JSON.stringify(DEFAULT_SETTINGS, null, 2));
   writeFileSync(join(profile, 'config.yaml'), 'auth: none\n');
   const port = Number(process.env.PORT) || (await freePort());
-  const server = spawn(host.nodePath, codeServerArgs(host, { port, config: join(profile, 'config.yaml'), userData, extensionsDir: join(profile, 'extensions') }), {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, EXTENSIONS_GALLERY: '{}' },
-  });
+  const server = spawn(
+    host.nodePath,
+    codeServerArgs(host, { port, config: join(profile, 'config.yaml'), userData, extensionsDir: join(profile, 'extensions') }),
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, EXTENSIONS_GALLERY: '{}' },
+    },
+  );
   const remote = `vscode-remote://127.0.0.1:${port}${root}`;
   const url = new URL(`http://127.0.0.1:${port}/`);
   url.searchParams.set('folder', root);

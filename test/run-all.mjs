@@ -18,7 +18,6 @@ const only = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'agent-resources-results-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
-
 for (const [index, suite] of suites.entries()) {
   if (only.length && !only.some((o) => suite.name.startsWith(o))) continue;
   const resultsFile = join(dir, `${index}.json`);

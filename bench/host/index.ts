@@ -96,11 +96,13 @@ async function saveToVisible(api: Api, runs: number, label: string): Promise<{ s
     let selectedAt: number | undefined;
     let wanted: string | undefined;
     const sub = api.treeView.onDidChangeSelection((e) => {
-      if (wanted && selectedAt === undefined && e.selection.some((n) => (n as { id?: string }).id === wanted)) selectedAt = performance.now();
+      if (wanted && selectedAt === undefined && e.selection.some((n) => (n as { id?: string }).id === wanted))
+        selectedAt = performance.now();
     });
     try {
       const start = performance.now();
-      const saved = (await vscode.commands.executeCommand('agentResources.saveSelection', { type: 'prompt', name })) as { id: string } | undefined;
+      const saved = (await vscode.commands.executeCommand('agentResources.saveSelection', { type: 'prompt', name })) as
+        { id: string } | undefined;
       if (!saved) throw new Error('the command returned no resource (see the extension log)');
       wanted = `own:${saved.id}`;
       if (api.treeView.selection.some((n) => (n as { id?: string }).id === wanted)) selectedAt ??= performance.now();
@@ -120,7 +122,9 @@ async function saveToVisible(api: Api, runs: number, label: string): Promise<{ s
   return { selected, provided };
 }
 
-async function statements(admin: postgres.Sql): Promise<{ calls: number; maxRows: number; queries: { query: string; calls: number; rows: number }[] }> {
+async function statements(
+  admin: postgres.Sql,
+): Promise<{ calls: number; maxRows: number; queries: { query: string; calls: number; rows: number }[] }> {
   const rows = await admin<{ query: string; calls: number; rows: number }[]>`
     select query, calls::int, rows::int from pg_stat_statements
     where dbid = (select oid from pg_database where datname = current_database())
@@ -141,8 +145,18 @@ async function teamLibrary(api: Api, url: string, gc: () => void): Promise<void>
     }
     // Save-to-visible against the 100,000-resource library.
     const team = await saveToVisible(api, Number(process.env.BENCH_SAVE_RUNS_TEAM ?? 10), 'team');
-    results.figures.push(figure('ext.saveToProvidedTeam', 'save-selection-to-visible, 100k library (team): command to the row in the tree\'s children', 'ms', team.provided, ms(150)));
-    results.figures.push(figure('ext.saveToSelectedTeam', '  same, until the view reports the row revealed and selected', 'ms', team.selected));
+    results.figures.push(
+      figure(
+        'ext.saveToProvidedTeam',
+        "save-selection-to-visible, 100k library (team): command to the row in the tree's children",
+        'ms',
+        team.provided,
+        ms(150),
+      ),
+    );
+    results.figures.push(
+      figure('ext.saveToSelectedTeam', '  same, until the view reports the row revealed and selected', 'ms', team.selected),
+    );
 
     // The grouped tree as first shown: one page per type group, nothing per row.
     await vscode.commands.executeCommand('workbench.view.explorer');
@@ -189,11 +203,40 @@ async function teamLibrary(api: Api, url: string, gc: () => void): Promise<void>
     const rows = nodes.filter((n) => n.kind === 'resource').length;
     const walk = await statements(admin);
     const after = await memory(gc);
-    results.details.browse = { pages, rows, browseMs, queriesWhileBrowsing: during, queriesForAllTreeItems: walk, groupedFirstView: { rows: groupedRows, queries: grouped }, before, after };
-    note(`browsed ${rows} rows in ${pages} pages (${(browseMs / 1000).toFixed(1)} s): ${during.calls} queries, at most ${during.maxRows} rows each; a TreeItem for every row: ${walk.calls} queries`);
+    results.details.browse = {
+      pages,
+      rows,
+      browseMs,
+      queriesWhileBrowsing: during,
+      queriesForAllTreeItems: walk,
+      groupedFirstView: { rows: groupedRows, queries: grouped },
+      before,
+      after,
+    };
+    note(
+      `browsed ${rows} rows in ${pages} pages (${(browseMs / 1000).toFixed(1)} s): ${during.calls} queries, at most ${during.maxRows} rows each; a TreeItem for every row: ${walk.calls} queries`,
+    );
     results.figures.push(figure('ext.loadMore', 'load more (one page of 50) in the extension, 100k library', 'ms', pageMs));
-    results.figures.push(figure('ext.memoryBefore', 'extension host RSS before browsing', 'MiB', [before.rss], undefined, `heap ${before.heapUsed.toFixed(0)} MiB`));
-    results.figures.push(figure('ext.memoryAfter', `extension host RSS after browsing ${rows.toLocaleString('en')} rows page by page`, 'MiB', [after.rss], undefined, `heap ${after.heapUsed.toFixed(0)} MiB; +${(after.rss - before.rss).toFixed(0)} MiB RSS, +${(after.heapUsed - before.heapUsed).toFixed(0)} MiB heap`));
+    results.figures.push(
+      figure(
+        'ext.memoryBefore',
+        'extension host RSS before browsing',
+        'MiB',
+        [before.rss],
+        undefined,
+        `heap ${before.heapUsed.toFixed(0)} MiB`,
+      ),
+    );
+    results.figures.push(
+      figure(
+        'ext.memoryAfter',
+        `extension host RSS after browsing ${rows.toLocaleString('en')} rows page by page`,
+        'MiB',
+        [after.rss],
+        undefined,
+        `heap ${after.heapUsed.toFixed(0)} MiB; +${(after.rss - before.rss).toFixed(0)} MiB RSS, +${(after.heapUsed - before.heapUsed).toFixed(0)} MiB heap`,
+      ),
+    );
     const listQueries = pages - 1;
     results.figures.push({
       key: 'ext.queriesPerPage',
@@ -246,9 +289,11 @@ export async function run(): Promise<void> {
     } finally {
       loaders['.js'] = jsLoader;
     }
-    results.figures.push(wasActive
-      ? notMeasured('ext.activate', 'activate() in a fresh extension host', 'ms', 'the extension was already active', ms(50))
-      : figure('ext.activate', 'activate() in a fresh extension host', 'ms', [activateMs], ms(50)));
+    results.figures.push(
+      wasActive
+        ? notMeasured('ext.activate', 'activate() in a fresh extension host', 'ms', 'the extension was already active', ms(50))
+        : figure('ext.activate', 'activate() in a fresh extension host', 'ms', [activateMs], ms(50)),
+    );
     if (loadMs !== undefined) results.figures.push(figure('ext.activateLoad', 'of which loading dist/extension.js', 'ms', [loadMs]));
     save();
     if (process.env.BENCH_HOST_MODE === 'activate') return;
@@ -258,24 +303,42 @@ export async function run(): Promise<void> {
     try {
       const t = performance.now();
       await api.storage.session();
-      results.figures.push(figure('ext.firstLocalSession', 'first-ever local library in VS Code (storage.session())', 'ms', [performance.now() - t], ms(3000)));
+      results.figures.push(
+        figure('ext.firstLocalSession', 'first-ever local library in VS Code (storage.session())', 'ms', [performance.now() - t], ms(3000)),
+      );
       const local = await saveToVisible(api, Number(process.env.BENCH_SAVE_RUNS ?? 20), 'local');
-      results.figures.push(figure('ext.saveToProvided', 'save-selection-to-visible (local): command to the row in the tree\'s children', 'ms', local.provided, ms(150)));
-      results.figures.push(figure('ext.saveToSelected', '  same, until the view reports the row revealed and selected', 'ms', local.selected));
+      results.figures.push(
+        figure(
+          'ext.saveToProvided',
+          "save-selection-to-visible (local): command to the row in the tree's children",
+          'ms',
+          local.provided,
+          ms(150),
+        ),
+      );
+      results.figures.push(
+        figure('ext.saveToSelected', '  same, until the view reports the row revealed and selected', 'ms', local.selected),
+      );
     } catch (err) {
-      results.figures.push(notMeasured('ext.saveToProvided', 'save-selection-to-visible (local library)', 'ms', (err as Error).message, ms(150)));
+      results.figures.push(
+        notMeasured('ext.saveToProvided', 'save-selection-to-visible (local library)', 'ms', (err as Error).message, ms(150)),
+      );
     }
     save();
 
     // 3. The 100,000-resource library of the seeded server, as a team database.
     const url = process.env.BENCH_TEAM_URL;
     if (!url) {
-      results.figures.push(notMeasured('ext.memoryAfter', 'extension host memory browsing a 100k library', 'MiB', 'no seeded server (BENCH_TEAM_URL unset)'));
+      results.figures.push(
+        notMeasured('ext.memoryAfter', 'extension host memory browsing a 100k library', 'MiB', 'no seeded server (BENCH_TEAM_URL unset)'),
+      );
     } else {
       try {
         await teamLibrary(api, url, gc);
       } catch (err) {
-        results.figures.push(notMeasured('ext.memoryAfter', 'extension host memory browsing a 100k library', 'MiB', (err as Error).message));
+        results.figures.push(
+          notMeasured('ext.memoryAfter', 'extension host memory browsing a 100k library', 'MiB', (err as Error).message),
+        );
       }
     }
   } catch (err) {

@@ -24,37 +24,40 @@ const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms)
  */
 async function viewToRows(page) {
   await page.locator(ITEM).waitFor({ timeout: 60_000 });
-  await page.evaluate(({ item, rows }) => {
-    const w = /** @type {any} */ (window);
-    w.__benchRows = new Promise((resolve, reject) => {
-      /** @type {number | undefined} */
-      let t0;
-      const el = document.querySelector(item);
-      if (!el) return reject(new Error('no activity bar item'));
-      const down = () => {
-        if (t0 !== undefined) return;
-        t0 = performance.now();
-        w.__benchClickWall = Date.now();
-      };
-      el.addEventListener('pointerdown', down, { capture: true });
-      el.addEventListener('mousedown', down, { capture: true });
-      const check = () => {
-        if (t0 === undefined) return;
-        const found = document.querySelectorAll(rows).length;
-        if (found === 0) return;
-        const ms = performance.now() - t0;
-        observer.disconnect();
-        clearTimeout(timer);
-        resolve({ ms, rows: found });
-      };
-      const observer = new MutationObserver(check);
-      observer.observe(document.body, { childList: true, subtree: true, attributes: true });
-      const timer = setTimeout(() => {
-        observer.disconnect();
-        reject(new Error('no rows within 60 s'));
-      }, 60_000);
-    });
-  }, { item: ITEM, rows: ROWS });
+  await page.evaluate(
+    ({ item, rows }) => {
+      const w = /** @type {any} */ (window);
+      w.__benchRows = new Promise((resolve, reject) => {
+        /** @type {number | undefined} */
+        let t0;
+        const el = document.querySelector(item);
+        if (!el) return reject(new Error('no activity bar item'));
+        const down = () => {
+          if (t0 !== undefined) return;
+          t0 = performance.now();
+          w.__benchClickWall = Date.now();
+        };
+        el.addEventListener('pointerdown', down, { capture: true });
+        el.addEventListener('mousedown', down, { capture: true });
+        const check = () => {
+          if (t0 === undefined) return;
+          const found = document.querySelectorAll(rows).length;
+          if (found === 0) return;
+          const ms = performance.now() - t0;
+          observer.disconnect();
+          clearTimeout(timer);
+          resolve({ ms, rows: found });
+        };
+        const observer = new MutationObserver(check);
+        observer.observe(document.body, { childList: true, subtree: true, attributes: true });
+        const timer = setTimeout(() => {
+          observer.disconnect();
+          reject(new Error('no rows within 60 s'));
+        }, 60_000);
+      });
+    },
+    { item: ITEM, rows: ROWS },
+  );
   await page.click(ITEM);
   const result = /** @type {{ ms: number, rows: number }} */ (await page.evaluate(() => /** @type {any} */ (window).__benchRows));
   const clickWall = /** @type {number} */ (await page.evaluate(() => /** @type {any} */ (window).__benchClickWall));
@@ -72,11 +75,16 @@ function breakdown(logsDir, clickWall, total) {
   const host = logs[logs.length - 1];
   if (!host) return undefined;
   const stamp = (/** @type {string} */ line) => new Date(line.slice(0, 23).replace(' ', 'T')).getTime();
-  const activated = readFileSync(host, 'utf8').split('\n').find((l) => l.includes('_doActivateExtension agent-resources.agent-resources'));
+  const activated = readFileSync(host, 'utf8')
+    .split('\n')
+    .find((l) => l.includes('_doActivateExtension agent-resources.agent-resources'));
   let ready;
   try {
     const own = join(host, '..', 'agent-resources.agent-resources', 'Agent Resources.log');
-    ready = readFileSync(own, 'utf8').split('\n').filter((l) => /Local library ready in \d+ ms/.test(l)).pop();
+    ready = readFileSync(own, 'utf8')
+      .split('\n')
+      .filter((l) => /Local library ready in \d+ ms/.test(l))
+      .pop();
   } catch {
     // no log
   }
@@ -98,12 +106,17 @@ function breakdown(logsDir, clickWall, total) {
  */
 async function saveThroughUi(page, runs) {
   /** @param {string} text */
-  const waitPrompt = (text) => page.waitForFunction((t) => {
-    const widget = /** @type {any} */ (document.querySelector('.quick-input-widget'));
-    if (!widget || widget.style.display === 'none') return false;
-    const input = widget.querySelector('input');
-    return [widget.innerText, input?.placeholder, input?.getAttribute('aria-label')].some((x) => (x ?? '').includes(t));
-  }, text, { timeout: 10_000 });
+  const waitPrompt = (text) =>
+    page.waitForFunction(
+      (t) => {
+        const widget = /** @type {any} */ (document.querySelector('.quick-input-widget'));
+        if (!widget || widget.style.display === 'none') return false;
+        const input = widget.querySelector('input');
+        return [widget.innerText, input?.placeholder, input?.getAttribute('aria-label')].some((x) => (x ?? '').includes(t));
+      },
+      text,
+      { timeout: 10_000 },
+    );
   await page.keyboard.press('Control+P');
   await waitPrompt('notes.md').catch(() => {});
   await page.keyboard.type('notes.md');
@@ -126,33 +139,36 @@ async function saveThroughUi(page, runs) {
     await page.keyboard.type(name);
     await page.keyboard.press('Enter');
     await waitPrompt('Description (optional)');
-    await page.evaluate(({ rows, name }) => {
-      const w = /** @type {any} */ (window);
-      w.__benchSave = new Promise((resolve, reject) => {
-        /** @type {number | undefined} */
-        let t0;
-        const key = (/** @type {any} */ e) => {
-          if (e.key === 'Enter' && t0 === undefined) t0 = performance.now();
-        };
-        document.addEventListener('keydown', key, { capture: true });
-        const check = () => {
-          if (t0 === undefined) return;
-          const row = [...document.querySelectorAll(rows)].find((r) => (r.getAttribute('aria-label') ?? '').startsWith(name));
-          if (!row) return;
-          const ms = performance.now() - t0;
-          observer.disconnect();
-          document.removeEventListener('keydown', key, { capture: true });
-          clearTimeout(timer);
-          resolve(ms);
-        };
-        const observer = new MutationObserver(check);
-        observer.observe(document.body, { childList: true, subtree: true, attributes: true });
-        const timer = setTimeout(() => {
-          observer.disconnect();
-          reject(new Error('the saved resource did not appear in the view within 20 s'));
-        }, 20_000);
-      });
-    }, { rows: `${CONTAINER} .monaco-list-row`, name });
+    await page.evaluate(
+      ({ rows, name }) => {
+        const w = /** @type {any} */ (window);
+        w.__benchSave = new Promise((resolve, reject) => {
+          /** @type {number | undefined} */
+          let t0;
+          const key = (/** @type {any} */ e) => {
+            if (e.key === 'Enter' && t0 === undefined) t0 = performance.now();
+          };
+          document.addEventListener('keydown', key, { capture: true });
+          const check = () => {
+            if (t0 === undefined) return;
+            const row = [...document.querySelectorAll(rows)].find((r) => (r.getAttribute('aria-label') ?? '').startsWith(name));
+            if (!row) return;
+            const ms = performance.now() - t0;
+            observer.disconnect();
+            document.removeEventListener('keydown', key, { capture: true });
+            clearTimeout(timer);
+            resolve(ms);
+          };
+          const observer = new MutationObserver(check);
+          observer.observe(document.body, { childList: true, subtree: true, attributes: true });
+          const timer = setTimeout(() => {
+            observer.disconnect();
+            reject(new Error('the saved resource did not appear in the view within 20 s'));
+          }, 20_000);
+        });
+      },
+      { rows: `${CONTAINER} .monaco-list-row`, name },
+    );
     await page.keyboard.press('Enter');
     const ms = /** @type {number} */ (await page.evaluate(() => /** @type {any} */ (window).__benchSave));
     // The first run warms the paths up.
@@ -172,7 +188,9 @@ function extensionHostLogs(logsDir) {
   if (!existsSync(logsDir)) return found;
   for (const session of readdirSync(logsDir).sort()) {
     const dir = join(logsDir, session);
-    for (const name of readdirSync(dir).filter((n) => /^exthost\d+$/.test(n)).sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)))) {
+    for (const name of readdirSync(dir)
+      .filter((n) => /^exthost\d+$/.test(n))
+      .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)))) {
       found.push(join(dir, name, 'remoteexthost.log'));
     }
   }
@@ -201,7 +219,7 @@ async function waitForExtensionHost(logsDir, known) {
       for (const f of fresh) known.add(f);
       break;
     }
-    if (Date.now() > deadline) throw new Error('the window\'s extension host did not start within 90 s');
+    if (Date.now() > deadline) throw new Error("the window's extension host did not start within 90 s");
     await sleep(100);
   }
   await sleep(500);
@@ -213,7 +231,12 @@ async function waitForExtensionHost(logsDir, known) {
  * @param {import('playwright-core').Page} page @param {string} logsDir @param {Set<string>} known
  */
 async function freshWindow(page, logsDir, known) {
-  if (await page.locator(CONTAINER).isVisible().catch(() => false)) {
+  if (
+    await page
+      .locator(CONTAINER)
+      .isVisible()
+      .catch(() => false)
+  ) {
     await page.click(EXPLORER);
     await sleep(300);
   }
@@ -221,7 +244,12 @@ async function freshWindow(page, logsDir, known) {
   await page.locator('.monaco-workbench .activitybar').waitFor({ timeout: 60_000 });
   await page.locator(ITEM).waitFor({ timeout: 60_000 });
   // VS Code restored the view: hide it again so the next click opens it.
-  if (await page.locator(CONTAINER).isVisible().catch(() => false)) {
+  if (
+    await page
+      .locator(CONTAINER)
+      .isVisible()
+      .catch(() => false)
+  ) {
     await page.click(EXPLORER);
     await sleep(300);
   }
@@ -269,13 +297,27 @@ async function waitServerStopped(pgdata, ms) {
  */
 function holdServer(root, storageDir, count) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'local.ts'), 'hold', storageDir, EMAIL, String(count)], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'local.ts'), 'hold', storageDir, EMAIL, String(count)], {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     children.add(child);
-    const exited = new Promise((done) => child.once('exit', () => { children.delete(child); done(undefined); }));
+    const exited = new Promise((done) =>
+      child.once('exit', () => {
+        children.delete(child);
+        done(undefined);
+      }),
+    );
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
-      if (out.includes('"ready":true')) resolve({ release: async () => { child.stdin.end(); await exited; } });
+      if (out.includes('"ready":true'))
+        resolve({
+          release: async () => {
+            child.stdin.end();
+            await exited;
+          },
+        });
     });
     child.once('exit', (code) => reject(new Error(`the process holding the local server exited (${code}): ${out.slice(-300)}`)));
   });

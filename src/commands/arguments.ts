@@ -11,7 +11,9 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Programmatic calls pass ids or option objects and get no prompts. */
 export function isProgrammatic(arg: unknown): boolean {
-  return typeof arg === 'string' || (typeof arg === 'object' && arg !== null && !(arg instanceof ResourceNode) && !(arg instanceof ShareNode));
+  return (
+    typeof arg === 'string' || (typeof arg === 'object' && arg !== null && !(arg instanceof ResourceNode) && !(arg instanceof ShareNode))
+  );
 }
 
 export async function resourceIdFrom(ctx: CommandContext, arg: ResourceArgument, placeHolder: string): Promise<string | undefined> {
@@ -24,11 +26,15 @@ export async function resourceIdFrom(ctx: CommandContext, arg: ResourceArgument,
 /** Quick pick over the user's library (first 200, filtered as they type). */
 export async function pickResource(ctx: CommandContext, placeHolder: string): Promise<string | undefined> {
   const page = ctx.library.list('mine', { limit: 200 });
-  const items = page.then((p) => p.items.map((r: ResourceListItem): vscode.QuickPickItem & { id: string } => ({ label: r.name, description: typeNames[r.resourceType], detail: r.description ?? undefined, id: r.id })));
-  const picked = await vscode.window.showQuickPick(
-    items,
-    { placeHolder, matchOnDescription: true, matchOnDetail: true },
+  const items = page.then((p) =>
+    p.items.map((r: ResourceListItem): vscode.QuickPickItem & { id: string } => ({
+      label: r.name,
+      description: typeNames[r.resourceType],
+      detail: r.description ?? undefined,
+      id: r.id,
+    })),
   );
+  const picked = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true });
   return picked?.id;
 }
 
@@ -40,5 +46,7 @@ export function shareIdFrom(arg: unknown): string | undefined {
 }
 
 export function optionsFrom<T extends object>(arg: unknown): Partial<T> {
-  return arg && typeof arg === 'object' && !(arg instanceof ResourceNode) && !(arg instanceof ShareNode) && !('id' in arg) ? (arg as Partial<T>) : {};
+  return arg && typeof arg === 'object' && !(arg instanceof ResourceNode) && !(arg instanceof ShareNode) && !('id' in arg)
+    ? (arg as Partial<T>)
+    : {};
 }

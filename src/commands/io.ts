@@ -6,7 +6,13 @@ import type { CommandContext } from './context';
 import { withCancellableProgress } from './progress';
 
 async function exportLibrary(ctx: CommandContext, args?: { uri?: vscode.Uri | string }): Promise<{ exported: number } | undefined> {
-  const uri = toUri(args?.uri) ?? (await vscode.window.showSaveDialog({ title: 'Export Library', filters: { JSON: ['json'] }, defaultUri: vscode.Uri.file('agent-resources.json') }));
+  const uri =
+    toUri(args?.uri) ??
+    (await vscode.window.showSaveDialog({
+      title: 'Export Library',
+      filters: { JSON: ['json'] },
+      defaultUri: vscode.Uri.file('agent-resources.json'),
+    }));
   if (!uri) return undefined;
   const data = await withCancellableProgress('Exporting the library…', (token) => ctx.library.export(token));
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`));
@@ -15,7 +21,9 @@ async function exportLibrary(ctx: CommandContext, args?: { uri?: vscode.Uri | st
 }
 
 async function importLibrary(ctx: CommandContext, args?: { uri?: vscode.Uri | string }): Promise<ImportReport | undefined> {
-  const uri = toUri(args?.uri) ?? (await vscode.window.showOpenDialog({ title: 'Import Library', filters: { JSON: ['json'] }, canSelectMany: false }))?.[0];
+  const uri =
+    toUri(args?.uri) ??
+    (await vscode.window.showOpenDialog({ title: 'Import Library', filters: { JSON: ['json'] }, canSelectMany: false }))?.[0];
   if (!uri) return undefined;
   let data: unknown;
   try {

@@ -26,7 +26,9 @@ export type CommandId = `agentResources.${keyof typeof commandTable}`;
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   return Object.entries(commandTable).map(([name, handler]) =>
-    vscode.commands.registerCommand(`agentResources.${name}`, (...args: unknown[]) => runCommand(ctx, name, handler as (ctx: CommandContext, ...a: unknown[]) => unknown, args)),
+    vscode.commands.registerCommand(`agentResources.${name}`, (...args: unknown[]) =>
+      runCommand(ctx, name, handler as (ctx: CommandContext, ...a: unknown[]) => unknown, args),
+    ),
   );
 }
 
@@ -34,7 +36,12 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
  * A failed command tells the user what happened and what to do, with actions where they
  * help, and resolves to undefined: no "command failed" dialog, no unhandled rejection.
  */
-async function runCommand(ctx: CommandContext, name: string, handler: (ctx: CommandContext, ...a: unknown[]) => unknown, args: unknown[]): Promise<unknown> {
+async function runCommand(
+  ctx: CommandContext,
+  name: string,
+  handler: (ctx: CommandContext, ...a: unknown[]) => unknown,
+  args: unknown[],
+): Promise<unknown> {
   try {
     return await handler(ctx, ...args);
   } catch (err) {

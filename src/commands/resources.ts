@@ -45,7 +45,10 @@ async function use(ctx: CommandContext, arg?: ResourceArgument, options: UseOpti
   const variables = usable.kind === 'prompt' ? await askVariables(usable.variables, options.variables ?? {}, programmatic) : {};
   if (!variables) return undefined;
   const text = ctx.library.render(resource, { variables, step: options.step });
-  if (text === undefined) throw new UserFacingError(`The workflow has ${usable.kind === 'workflow' ? usable.steps.length : 0} steps: step ${options.step} does not exist.`);
+  if (text === undefined)
+    throw new UserFacingError(
+      `The workflow has ${usable.kind === 'workflow' ? usable.steps.length : 0} steps: step ${options.step} does not exist.`,
+    );
   const target = options.target ?? (programmatic ? 'insert' : await pickTarget());
   if (!target) return undefined;
   await deliver(text, target);
@@ -54,7 +57,11 @@ async function use(ctx: CommandContext, arg?: ResourceArgument, options: UseOpti
 }
 
 /** The values of a prompt's variables: those given, the others asked for (none asked in scripts). */
-async function askVariables(names: string[], given: Record<string, string>, programmatic: boolean): Promise<Record<string, string> | undefined> {
+async function askVariables(
+  names: string[],
+  given: Record<string, string>,
+  programmatic: boolean,
+): Promise<Record<string, string> | undefined> {
   const values: Record<string, string> = { ...given };
   for (const name of names) {
     if (Object.hasOwn(values, name) || programmatic) continue;
@@ -86,14 +93,23 @@ async function deliver(text: string, target: 'insert' | 'clipboard'): Promise<vo
 }
 
 /** The steps in a quick pick that stays open: insert or copy them one by one. */
-async function useWorkflowSteps(ctx: CommandContext, resource: Resource, steps: { name?: string; text: string }[]): Promise<string | undefined> {
+async function useWorkflowSteps(
+  ctx: CommandContext,
+  resource: Resource,
+  steps: { name?: string; text: string }[],
+): Promise<string | undefined> {
   const insert = { iconPath: new vscode.ThemeIcon('insert'), tooltip: 'Insert at cursor' };
   const copy = { iconPath: new vscode.ThemeIcon('copy'), tooltip: 'Copy' };
   const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { text: string }>();
   pick.title = `${resource.name}: ${steps.length} steps`;
   pick.placeholder = 'Enter inserts a step; the buttons insert or copy it. Escape when done.';
   pick.ignoreFocusOut = true;
-  pick.items = steps.map((s, i) => ({ label: `${i + 1}. ${s.name ?? s.text.split('\n')[0]}`, detail: s.text, text: s.text, buttons: [insert, copy] }));
+  pick.items = steps.map((s, i) => ({
+    label: `${i + 1}. ${s.name ?? s.text.split('\n')[0]}`,
+    detail: s.text,
+    text: s.text,
+    buttons: [insert, copy],
+  }));
   let used: string | undefined;
   const done = new Promise<void>((resolve) => pick.onDidHide(() => resolve()));
   // The event handlers' promises go to no one: a step that cannot be delivered is reported here.
@@ -113,7 +129,11 @@ async function useWorkflowSteps(ctx: CommandContext, resource: Resource, steps: 
   return used;
 }
 
-async function fork(ctx: CommandContext, arg?: ResourceArgument, options: { name?: string; viaShareToken?: string } = {}): Promise<Resource | undefined> {
+async function fork(
+  ctx: CommandContext,
+  arg?: ResourceArgument,
+  options: { name?: string; viaShareToken?: string } = {},
+): Promise<Resource | undefined> {
   const programmatic = isProgrammatic(arg);
   const id = await resourceIdFrom(ctx, arg, 'Fork which resource?');
   if (!id) return undefined;
@@ -121,7 +141,12 @@ async function fork(ctx: CommandContext, arg?: ResourceArgument, options: { name
   let name = options.name;
   if (name === undefined && !programmatic) {
     const source = await readable(ctx, id, viaShareToken);
-    name = await vscode.window.showInputBox({ title: 'Fork', prompt: 'Name of your copy', value: forkName(source.name), validateInput: validateName });
+    name = await vscode.window.showInputBox({
+      title: 'Fork',
+      prompt: 'Name of your copy',
+      value: forkName(source.name),
+      validateInput: validateName,
+    });
     if (name === undefined) return undefined;
   }
   let forked: Resource;
@@ -155,14 +180,19 @@ async function remove(ctx: CommandContext, arg?: ResourceArgument): Promise<void
     const resource = await readable(ctx, id);
     const choice = await vscode.window.showWarningMessage(
       `Delete “${resource.name}”?`,
-      { modal: true, detail: `This ${typeNames[resource.resourceType]} and its share tokens are deleted for good. Forks of it keep their content.` },
+      {
+        modal: true,
+        detail: `This ${typeNames[resource.resourceType]} and its share tokens are deleted for good. Forks of it keep their content.`,
+      },
       'Delete',
     );
     if (choice !== 'Delete') return;
   }
   await ctx.library.delete(id);
   // Its open documents would only fail to save now.
-  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === resourceScheme && resourceIdOf(t.input.uri) === id);
+  const tabs = vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === resourceScheme && resourceIdOf(t.input.uri) === id);
   if (tabs.length) await vscode.window.tabGroups.close(tabs);
 }
 
@@ -178,7 +208,12 @@ async function togglePublic(ctx: CommandContext, arg?: ResourceArgument): Promis
   const current = await readable(ctx, id);
   const updated = await ctx.library.update(id, { isPublic: !current.isPublic });
   if (!isProgrammatic(arg)) {
-    notify('info', updated.isPublic ? `“${updated.name}” is now public: every user of this database can read and fork it.` : `“${updated.name}” is now private.`);
+    notify(
+      'info',
+      updated.isPublic
+        ? `“${updated.name}” is now public: every user of this database can read and fork it.`
+        : `“${updated.name}” is now private.`,
+    );
   }
   return updated.isPublic;
 }

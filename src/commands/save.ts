@@ -36,13 +36,21 @@ async function saveSelection(ctx: CommandContext, args: SaveArgs = {}): Promise<
   if (!type) return undefined;
   if (!resourceTypes.includes(type)) throw new UserFacingError(`The type must be one of ${resourceTypes.join(', ')}.`);
   const { document } = editor;
-  const text = editor.selections.filter((s) => !s.isEmpty).map((s) => document.getText(s)).join('\n');
+  const text = editor.selections
+    .filter((s) => !s.isEmpty)
+    .map((s) => document.getText(s))
+    .join('\n');
   const selection = editor.selection;
   const workspaceFolder = vscode.workspace.getWorkspaceFolder(document.uri);
   // Checked before asking for a name: an invalid agent config is reported while the selection is still in view.
   const content = contentFromSelection(type, text, {
     language: document.languageId,
-    file: document.uri.scheme === 'file' ? (workspaceFolder ? relative(workspaceFolder.uri.fsPath, document.uri.fsPath) : document.uri.fsPath) : undefined,
+    file:
+      document.uri.scheme === 'file'
+        ? workspaceFolder
+          ? relative(workspaceFolder.uri.fsPath, document.uri.fsPath)
+          : document.uri.fsPath
+        : undefined,
     range: { startLine: selection.start.line, endLine: selection.end.line },
   });
   const name =
@@ -57,9 +65,15 @@ async function saveSelection(ctx: CommandContext, args: SaveArgs = {}): Promise<
   const description =
     args.name !== undefined
       ? args.description
-      : await vscode.window.showInputBox({ title: `Save as ${typeNames[type]}`, prompt: 'Description (optional)', placeHolder: 'What it is for' });
+      : await vscode.window.showInputBox({
+          title: `Save as ${typeNames[type]}`,
+          prompt: 'Description (optional)',
+          placeHolder: 'What it is for',
+        });
   if (description === undefined && args.name === undefined) return undefined;
-  const resource = await withCancellableProgress(`Saving “${name.trim()}”…`, (token) => ctx.library.save({ name, description: description || null, resourceType: type, content }, token));
+  const resource = await withCancellableProgress(`Saving “${name.trim()}”…`, (token) =>
+    ctx.library.save({ name, description: description || null, resourceType: type, content }, token),
+  );
   ctx.view.reveal(resource.id);
   notify(
     'info',
@@ -70,7 +84,10 @@ async function saveSelection(ctx: CommandContext, args: SaveArgs = {}): Promise<
   return resource;
 }
 
-const saveAs = (type: ResourceType) => (ctx: CommandContext, args: Omit<SaveArgs, 'type'> = {}) => saveSelection(ctx, { ...args, type });
+const saveAs =
+  (type: ResourceType) =>
+  (ctx: CommandContext, args: Omit<SaveArgs, 'type'> = {}) =>
+    saveSelection(ctx, { ...args, type });
 
 export const saveCommands = {
   saveSelection,

@@ -18,7 +18,13 @@ export function shareText(token: string): string {
 
 /** The token in what the user pasted: a bare token or a link ending in one. */
 export function tokenFromInput(text: string): string | undefined {
-  const candidate = text.trim().replace(/[?#].*$/, '').replace(/\/+$/, '').split('/').pop() ?? '';
+  const candidate =
+    text
+      .trim()
+      .replace(/[?#].*$/, '')
+      .replace(/\/+$/, '')
+      .split('/')
+      .pop() ?? '';
   return shareTokenPattern.test(candidate) ? candidate : undefined;
 }
 
@@ -49,7 +55,11 @@ async function askShareOptions(): Promise<ShareInput | undefined> {
   if (!expiry) return undefined;
   let expiresInHours = expiry.hours;
   if (expiresInHours === -1) {
-    const value = await vscode.window.showInputBox({ title: 'Share: expiry', prompt: 'Hours until the token expires', validateInput: (v) => (Number(v) > 0 && Number(v) <= 87_840 ? undefined : 'Enter a number of hours from 1 to 87840 (10 years).') });
+    const value = await vscode.window.showInputBox({
+      title: 'Share: expiry',
+      prompt: 'Hours until the token expires',
+      validateInput: (v) => (Number(v) > 0 && Number(v) <= 87_840 ? undefined : 'Enter a number of hours from 1 to 87840 (10 years).'),
+    });
     if (value === undefined) return undefined;
     expiresInHours = Number(value);
   }
@@ -65,7 +75,12 @@ async function askShareOptions(): Promise<ShareInput | undefined> {
   if (!uses) return undefined;
   let maxAccesses = uses.max;
   if (maxAccesses === -1) {
-    const value = await vscode.window.showInputBox({ title: 'Share: uses', prompt: 'Number of uses', validateInput: (v) => (Number.isInteger(Number(v)) && Number(v) >= 1 && Number(v) <= 1_000_000 ? undefined : 'Enter a whole number from 1 to 1000000.') });
+    const value = await vscode.window.showInputBox({
+      title: 'Share: uses',
+      prompt: 'Number of uses',
+      validateInput: (v) =>
+        Number.isInteger(Number(v)) && Number(v) >= 1 && Number(v) <= 1_000_000 ? undefined : 'Enter a whole number from 1 to 1000000.',
+    });
     if (value === undefined) return undefined;
     maxAccesses = Number(value);
   }
@@ -79,7 +94,12 @@ async function shareFrom(ctx: CommandContext, arg: unknown): Promise<ResourceSha
     if (!resourceId) return undefined;
     const shares = await ctx.library.shares(resourceId);
     if (shares.length === 0) throw new UserFacingError('This resource has no shares yet: run Share Resource to create one.');
-    shareId = (await vscode.window.showQuickPick(shares.map((s) => ({ label: maskToken(s.shareToken), description: shareStatus(s), id: s.id })), { placeHolder: 'Which share?' }))?.id;
+    shareId = (
+      await vscode.window.showQuickPick(
+        shares.map((s) => ({ label: maskToken(s.shareToken), description: shareStatus(s), id: s.id })),
+        { placeHolder: 'Which share?' },
+      )
+    )?.id;
     if (!shareId) return undefined;
   }
   const found = await ctx.library.shareById(shareId);
@@ -100,7 +120,11 @@ async function revokeShare(ctx: CommandContext, arg?: unknown): Promise<void> {
   const found = await shareFrom(ctx, arg);
   if (!found) return;
   if (!isProgrammatic(arg)) {
-    const choice = await vscode.window.showWarningMessage(`Revoke share ${maskToken(found.shareToken)}?`, { modal: true, detail: 'The token stops working at once for everyone who has it.' }, 'Revoke');
+    const choice = await vscode.window.showWarningMessage(
+      `Revoke share ${maskToken(found.shareToken)}?`,
+      { modal: true, detail: 'The token stops working at once for everyone who has it.' },
+      'Revoke',
+    );
     if (choice !== 'Revoke') return;
   }
   await ctx.library.revokeShare(found);
@@ -121,7 +145,8 @@ async function openShared(ctx: CommandContext, arg?: string): Promise<Resource |
           title: 'Open Shared Resource',
           prompt: 'Paste the share token or link you were sent',
           ignoreFocusOut: true,
-          validateInput: (v) => (v.trim() === '' || tokenFromInput(v) ? undefined : 'A share token is 32 letters and digits (or a link ending in one).'),
+          validateInput: (v) =>
+            v.trim() === '' || tokenFromInput(v) ? undefined : 'A share token is 32 letters and digits (or a link ending in one).',
         });
   if (input === undefined || input.trim() === '') return undefined;
   const token = tokenFromInput(input);

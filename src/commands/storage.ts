@@ -22,14 +22,17 @@ async function connect(ctx: CommandContext, args?: ConnectArgs): Promise<{ label
   const resolved = resolveTeamConnection(connectionString || undefined, readStorageSettings());
   ctx.log.addSecret(resolved.password);
   ctx.log.addSecret(connectionString);
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing the connection to ${resolved.label}…` }, async () => {
-    try {
-      await testConnection(resolved.url, resolved.options);
-    } catch (err) {
-      const described = describeConnectionError(err, resolved.target, [resolved.password ?? '', connectionString]);
-      throw new UserFacingError(`${described.message} Nothing was saved.`, described.problem);
-    }
-  });
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Testing the connection to ${resolved.label}…` },
+    async () => {
+      try {
+        await testConnection(resolved.url, resolved.options);
+      } catch (err) {
+        const described = describeConnectionError(err, resolved.target, [resolved.password ?? '', connectionString]);
+        throw new UserFacingError(`${described.message} Nothing was saved.`, described.problem);
+      }
+    },
+  );
   if (connectionString) await ctx.secrets.store(connectionString);
   else await ctx.secrets.delete();
   const label = args?.label ?? resolved.label;
@@ -41,9 +44,17 @@ async function connect(ctx: CommandContext, args?: ConnectArgs): Promise<{ label
 async function askConnectionString(): Promise<string | undefined> {
   const how = await vscode.window.showQuickPick(
     [
-      { label: '$(key) Paste a connection string', detail: 'postgres://user:password@host:5432/database — kept in the OS keychain, never in settings', how: 'url' },
+      {
+        label: '$(key) Paste a connection string',
+        detail: 'postgres://user:password@host:5432/database — kept in the OS keychain, never in settings',
+        how: 'url',
+      },
       { label: '$(list-flat) Enter host, port, database, user and password', how: 'parts' },
-      { label: '$(terminal) Use the PG* environment variables', detail: 'PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD of the VS Code process', how: 'env' },
+      {
+        label: '$(terminal) Use the PG* environment variables',
+        detail: 'PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD of the VS Code process',
+        how: 'env',
+      },
     ],
     { title: 'Connect to Postgres', placeHolder: 'How do you want to connect?' },
   );
@@ -59,10 +70,17 @@ async function askConnectionString(): Promise<string | undefined> {
       validateInput: (v) => connectionStringProblem(v),
     });
   }
-  const step = (prompt: string, value = '', password = false) => vscode.window.showInputBox({ title: 'Connect to Postgres', prompt, value, password, ignoreFocusOut: true });
+  const step = (prompt: string, value = '', password = false) =>
+    vscode.window.showInputBox({ title: 'Connect to Postgres', prompt, value, password, ignoreFocusOut: true });
   const host = await step('Host', 'localhost');
   if (!host) return undefined;
-  const port = await vscode.window.showInputBox({ title: 'Connect to Postgres', prompt: 'Port', value: '5432', ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : 'A port is a number from 1 to 65535.') });
+  const port = await vscode.window.showInputBox({
+    title: 'Connect to Postgres',
+    prompt: 'Port',
+    value: '5432',
+    ignoreFocusOut: true,
+    validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : 'A port is a number from 1 to 65535.'),
+  });
   if (!port) return undefined;
   const database = await step('Database');
   if (database === undefined) return undefined;
@@ -79,16 +97,23 @@ async function useLocalLibrary(ctx: CommandContext): Promise<void> {
 }
 
 async function createTeamSchema(ctx: CommandContext, args?: { confirm?: boolean }): Promise<void> {
-  if (ctx.storage.state.mode !== 'team') throw new UserFacingError('Connect to a team database first: the local library creates its tables by itself.');
+  if (ctx.storage.state.mode !== 'team')
+    throw new UserFacingError('Connect to a team database first: the local library creates its tables by itself.');
   if (args?.confirm !== true) {
     const choice = await vscode.window.showWarningMessage(
       `Create the resource tables in the team database ${ctx.storage.state.label}?`,
-      { modal: true, detail: 'This applies the extension’s migrations (CREATE EXTENSION pg_trgm, the user, resource, resource_share and message tables and their indexes) where they are missing. Existing tables are left as they are.' },
+      {
+        modal: true,
+        detail:
+          'This applies the extension’s migrations (CREATE EXTENSION pg_trgm, the user, resource, resource_share and message tables and their indexes) where they are missing. Existing tables are left as they are.',
+      },
       'Create Tables',
     );
     if (choice !== 'Create Tables') return;
   }
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Creating the resource tables…' }, () => ctx.storage.createTeamSchema());
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Creating the resource tables…' }, () =>
+    ctx.storage.createTeamSchema(),
+  );
 }
 
 async function retry(ctx: CommandContext): Promise<void> {

@@ -31,7 +31,8 @@ async function filterByType(ctx: CommandContext, args?: { type?: ResourceType | 
     type = (await vscode.window.showQuickPick(picks, { placeHolder: 'Show which type?' }))?.type;
     if (type === undefined) return;
   }
-  if (type !== 'all' && !resourceTypes.includes(type)) throw new UserFacingError(`The type must be one of all, ${resourceTypes.join(', ')}.`);
+  if (type !== 'all' && !resourceTypes.includes(type))
+    throw new UserFacingError(`The type must be one of all, ${resourceTypes.join(', ')}.`);
   ctx.model.setFilter({ type: type === 'all' ? undefined : type });
 }
 
@@ -45,7 +46,12 @@ const sortLabels: Record<SortOrder, string> = {
 async function sortBy(ctx: CommandContext, args?: { order?: SortOrder }): Promise<void> {
   const order =
     args?.order ??
-    (await vscode.window.showQuickPick(sortOrders.map((o) => ({ label: sortLabels[o], description: o === ctx.model.filter.sort ? 'current' : undefined, order: o })), { placeHolder: 'Sort by (pinned always first)' }))?.order;
+    (
+      await vscode.window.showQuickPick(
+        sortOrders.map((o) => ({ label: sortLabels[o], description: o === ctx.model.filter.sort ? 'current' : undefined, order: o })),
+        { placeHolder: 'Sort by (pinned always first)' },
+      )
+    )?.order;
   if (!order) return;
   if (!sortOrders.includes(order)) throw new UserFacingError(`The order must be one of ${sortOrders.join(', ')}.`);
   // A preference, kept for every window: the model follows the setting.

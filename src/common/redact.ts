@@ -16,7 +16,13 @@ function secretPattern(secret: string): RegExp {
   const characters = [...secret].map((ch) => {
     const raw = ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
     const encoded = [...Buffer.from(ch, 'utf8')]
-      .map((byte) => `%${byte.toString(16).padStart(2, '0').replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`)}`)
+      .map(
+        (byte) =>
+          `%${byte
+            .toString(16)
+            .padStart(2, '0')
+            .replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`)}`,
+      )
       .join('');
     return `(?:${raw}|${encoded}${ch === ' ' ? '|\\+' : ''})`;
   });

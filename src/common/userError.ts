@@ -1,5 +1,6 @@
 /** What kind of connection problem an error is: it decides which actions a message offers. */
-export type ConnectionProblem = 'refused' | 'dns' | 'timeout' | 'unreachable' | 'auth' | 'database-missing' | 'tls' | 'lost' | 'local-start' | 'other';
+export type ConnectionProblem =
+  'refused' | 'dns' | 'timeout' | 'unreachable' | 'auth' | 'database-missing' | 'tls' | 'lost' | 'local-start' | 'other';
 
 /**
  * The one error type whose message is written for the user: what happened and what to do. The

@@ -1,9 +1,7 @@
 /** A rejected input: names the field and the rule it broke. Nothing was written. */
 export class ValidationError extends Error {
   override readonly name = 'ValidationError';
-  constructor(
-    readonly issues: readonly { field: string; message: string }[],
-  ) {
+  constructor(readonly issues: readonly { field: string; message: string }[]) {
     super(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
   }
 }

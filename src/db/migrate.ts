@@ -11,11 +11,7 @@ const migrationLockKey = 0x6167656e74726573n;
  * processes that start at once (two VS Code windows), which would otherwise race on
  * drizzle's bookkeeping table. One dedicated connection, since the lock is per session.
  */
-export async function migrateDatabase(
-  url: string | undefined,
-  migrationsFolder: string,
-  options: ConnectionOptions = {},
-): Promise<void> {
+export async function migrateDatabase(url: string | undefined, migrationsFolder: string, options: ConnectionOptions = {}): Promise<void> {
   const settings: ConnectionOptions = {
     connect_timeout: 10,
     ...options,

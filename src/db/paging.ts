@@ -13,7 +13,8 @@ const sortKeys = {
 
 /** A key of the right kind for the sort order, so a tampered cursor never reaches Postgres as a bad cast. */
 const validKey = {
-  timestamp: (k: unknown) => typeof k === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(k) && !Number.isNaN(Date.parse(k)),
+  timestamp: (k: unknown) =>
+    typeof k === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(k) && !Number.isNaN(Date.parse(k)),
   text: (k: unknown) => typeof k === 'string',
   integer: (k: unknown) => Number.isSafeInteger(k) && (k as number) >= -2147483648 && (k as number) <= 2147483647,
 };
@@ -42,7 +43,13 @@ export function encodeCursor(sort: SortOrder, row: { pinned: boolean; id: string
 function decodeCursor(sort: SortOrder, cursor: string): Cursor {
   try {
     const [cursorSort, pinned, key, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (cursorSort === sort && typeof pinned === 'boolean' && validKey[sortKeys[sort].kind](key) && typeof id === 'string' && uuidPattern.test(id)) {
+    if (
+      cursorSort === sort &&
+      typeof pinned === 'boolean' &&
+      validKey[sortKeys[sort].kind](key) &&
+      typeof id === 'string' &&
+      uuidPattern.test(id)
+    ) {
       return { pinned, key: key as CursorKey, id };
     }
   } catch {
@@ -58,7 +65,10 @@ function decodeCursor(sort: SortOrder, cursor: string): Cursor {
 export function afterCursor(sort: SortOrder): SQL {
   const { column, direction } = sortKeys[sort];
   const pinned = sql.placeholder('cursorPinned');
-  const key = column === resource.updatedAt || column === resource.createdAt ? sql`${sql.placeholder('cursorKey')}::timestamp` : sql`${sql.placeholder('cursorKey')}`;
+  const key =
+    column === resource.updatedAt || column === resource.createdAt
+      ? sql`${sql.placeholder('cursorKey')}::timestamp`
+      : sql`${sql.placeholder('cursorKey')}`;
   const id = sql`${sql.placeholder('cursorId')}::uuid`;
   if (direction === 'desc') {
     // All three keys descend: one row comparison, which the list index serves directly.

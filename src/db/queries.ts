@@ -138,7 +138,9 @@ async function listPage(db: Database, scope: ListScope, userId: string, options:
   if (search) values.pattern = likePattern(search);
   if (type) values.type = type;
   // One row more than asked tells whether there is a next page without a count query.
-  const rows = await client.unsafe(statement.text, fillPlaceholders(statement.params, values) as never[], { prepare: statement.prepare }).values();
+  const rows = await client
+    .unsafe(statement.text, fillPlaceholders(statement.params, values) as never[], { prepare: statement.prepare })
+    .values();
   const items = rows.slice(0, limit).map((row) => {
     const item: Record<string, unknown> = {};
     for (let i = 0; i < listFields.length; i++) item[listFields[i]!.name] = listFields[i]!.decode(row[i]);

@@ -1,17 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  boolean,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  timestamp,
-  uuid,
-  varchar,
-  type AnyPgColumn,
-  text,
-} from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, pgTable, timestamp, uuid, varchar, type AnyPgColumn, text } from 'drizzle-orm/pg-core';
 
 export const resourceTypes = ['workflow', 'prompt', 'agent_config'] as const;
 export type ResourceType = (typeof resourceTypes)[number];
@@ -37,9 +25,7 @@ export const resource = pgTable(
       .references(() => user.id, { onDelete: 'cascade' }),
     name: varchar('name', { length: 255 }).notNull(),
     description: text('description'),
-    resourceType: varchar('resource_type', { length: 50, enum: resourceTypes })
-      .notNull()
-      .default('workflow'),
+    resourceType: varchar('resource_type', { length: 50, enum: resourceTypes }).notNull().default('workflow'),
     content: jsonb('content').notNull(),
     executionCount: integer('execution_count').notNull().default(0),
     lastExecutedAt: stamp('last_executed_at'),
@@ -53,19 +39,11 @@ export const resource = pgTable(
     updatedAt: stamp('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    check(
-      'resource_type_check',
-      sql`${t.resourceType} in ('workflow', 'prompt', 'agent_config')`,
-    ),
+    check('resource_type_check', sql`${t.resourceType} in ('workflow', 'prompt', 'agent_config')`),
     check('resource_counts_check', sql`${t.executionCount} >= 0 and ${t.forkCount} >= 0`),
     // Serves the list order: one user's rows, pinned first, then most recently updated.
     // NULLS FIRST is Postgres' default for DESC, so ORDER BY ... DESC can walk this index.
-    index('resource_user_list_idx').on(
-      t.userId,
-      t.pinned.desc().nullsFirst(),
-      t.updatedAt.desc().nullsFirst(),
-      t.id.desc().nullsFirst(),
-    ),
+    index('resource_user_list_idx').on(t.userId, t.pinned.desc().nullsFirst(), t.updatedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('resource_parent_idx').on(t.parentResourceId),
     // Case-insensitive contains-search (ILIKE '%term%') at a million rows.
     index('resource_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
@@ -84,9 +62,7 @@ export const resourceShare = pgTable(
     resourceId: uuid('resource_id')
       .notNull()
       .references(() => resource.id, { onDelete: 'cascade' }),
-    shareToken: varchar('share_token', { length: 32 })
-      .notNull()
-      .unique('resource_share_token_unique'),
+    shareToken: varchar('share_token', { length: 32 }).notNull().unique('resource_share_token_unique'),
     expiresAt: stamp('expires_at'),
     accessCount: integer('access_count').notNull().default(0),
     maxAccesses: integer('max_accesses'),
@@ -95,10 +71,7 @@ export const resourceShare = pgTable(
   (t) => [
     index('resource_share_resource_idx').on(t.resourceId),
     check('resource_share_token_check', sql`char_length(${t.shareToken}) = 32`),
-    check(
-      'resource_share_max_accesses_check',
-      sql`${t.maxAccesses} is null or ${t.maxAccesses} > 0`,
-    ),
+    check('resource_share_max_accesses_check', sql`${t.maxAccesses} is null or ${t.maxAccesses} > 0`),
   ],
 );
 
@@ -117,10 +90,7 @@ export const message = pgTable(
   },
   (t) => [
     check('message_role_check', sql`${t.role} in ('user', 'assistant', 'system')`),
-    check(
-      'message_attachments_check',
-      sql`${t.attachments} is null or jsonb_typeof(${t.attachments}) = 'array'`,
-    ),
+    check('message_attachments_check', sql`${t.attachments} is null or jsonb_typeof(${t.attachments}) = 'array'`),
     index('message_user_idx').on(t.userId, t.createdAt),
   ],
 );

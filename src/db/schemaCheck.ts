@@ -2,10 +2,7 @@ import { getTableColumns, getTableName } from 'drizzle-orm';
 import type { Sql } from 'postgres';
 import { resource, resourceShare, user } from './schema';
 
-export type SchemaState =
-  | { state: 'ready' }
-  | { state: 'missing' }
-  | { state: 'incomplete'; missing: string[] };
+export type SchemaState = { state: 'ready' } | { state: 'missing' } | { state: 'incomplete'; missing: string[] };
 
 const required = [user, resource, resourceShare].map((table) => ({
   table: getTableName(table),

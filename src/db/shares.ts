@@ -7,11 +7,9 @@ import { generateShareToken, shareTokenPattern } from './tokens';
 import { parseOrThrow, shareInput, uuidSchema, type ShareInput } from './validation';
 
 export type RedeemResult =
-  | { ok: true; resource: Resource; share: ResourceShare }
-  | { ok: false; reason: 'unknown' | 'expired' | 'exhausted' };
+  { ok: true; resource: Resource; share: ResourceShare } | { ok: false; reason: 'unknown' | 'expired' | 'exhausted' };
 
-const ids = (fields: Record<string, string>) =>
-  parseOrThrow(z.record(z.string(), uuidSchema), fields);
+const ids = (fields: Record<string, string>) => parseOrThrow(z.record(z.string(), uuidSchema), fields);
 
 function tokenOrThrow(token: string): string {
   const trimmed = typeof token === 'string' ? token.trim() : '';

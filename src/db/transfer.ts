@@ -26,7 +26,16 @@ export interface LibraryExport {
   format: typeof exportFormat;
   version: 1;
   exportedAt: string;
-  resources: { name: string; description: string | null; resourceType: string; content: unknown; isPublic: boolean; pinned: boolean; createdAt: string; updatedAt: string }[];
+  resources: {
+    name: string;
+    description: string | null;
+    resourceType: string;
+    content: unknown;
+    isPublic: boolean;
+    pinned: boolean;
+    createdAt: string;
+    updatedAt: string;
+  }[];
 }
 
 /** The user's whole library as a JSON-able object (content included). */
@@ -86,7 +95,14 @@ export async function importLibrary(db: Database, userId: string, data: unknown)
       const [existing] = await tx
         .select({ id: resource.id })
         .from(resource)
-        .where(and(eq(resource.userId, userId), eq(resource.name, values.name), eq(resource.resourceType, values.resourceType), sql`${resource.content} = ${JSON.stringify(values.content)}::jsonb`))
+        .where(
+          and(
+            eq(resource.userId, userId),
+            eq(resource.name, values.name),
+            eq(resource.resourceType, values.resourceType),
+            sql`${resource.content} = ${JSON.stringify(values.content)}::jsonb`,
+          ),
+        )
         .limit(1);
       if (existing) {
         report.unchanged++;

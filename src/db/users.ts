@@ -10,7 +10,11 @@ const emailSchema = z.object({
 
 export async function findUserByEmail(db: Database, email: string): Promise<User | null> {
   const valid = parseOrThrow(emailSchema, { email: email.trim() }).email;
-  const [row] = await db.select().from(user).where(sql`lower(${user.email}) = lower(${valid})`).limit(1);
+  const [row] = await db
+    .select()
+    .from(user)
+    .where(sql`lower(${user.email}) = lower(${valid})`)
+    .limit(1);
   return row ?? null;
 }
 

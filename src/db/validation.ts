@@ -57,14 +57,10 @@ export const resourceTypeSchema = z.enum(resourceTypes, {
 const sourceSchema = z.looseObject({
   language: z.string().max(100).optional(),
   file: z.string().max(4096).optional(),
-  range: z
-    .object({ startLine: z.number().int().min(0), endLine: z.number().int().min(0) })
-    .optional(),
+  range: z.object({ startLine: z.number().int().min(0), endLine: z.number().int().min(0) }).optional(),
 });
 
-const variableName = z
-  .string()
-  .regex(/^[A-Za-z_][\w.-]{0,63}$/, { error: 'must be a name of letters, digits, _ . - (at most 64)' });
+const variableName = z.string().regex(/^[A-Za-z_][\w.-]{0,63}$/, { error: 'must be a name of letters, digits, _ . - (at most 64)' });
 
 // Loose objects: keys written by the chat app that we do not know survive a round trip.
 export const promptContentSchema = z.looseObject({

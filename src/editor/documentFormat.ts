@@ -5,9 +5,28 @@ import { promptVariables } from '../library/text';
 // The text of a resource itself is the library's (library/text).
 
 const extensions: Record<string, string> = {
-  markdown: 'md', plaintext: 'txt', python: 'py', javascript: 'js', typescript: 'ts', json: 'json', jsonc: 'jsonc',
-  yaml: 'yaml', shellscript: 'sh', html: 'html', css: 'css', go: 'go', rust: 'rs', java: 'java', csharp: 'cs',
-  cpp: 'cpp', c: 'c', ruby: 'rb', php: 'php', sql: 'sql', xml: 'xml', toml: 'toml',
+  markdown: 'md',
+  plaintext: 'txt',
+  python: 'py',
+  javascript: 'js',
+  typescript: 'ts',
+  json: 'json',
+  jsonc: 'jsonc',
+  yaml: 'yaml',
+  shellscript: 'sh',
+  html: 'html',
+  css: 'css',
+  go: 'go',
+  rust: 'rs',
+  java: 'java',
+  csharp: 'cs',
+  cpp: 'cpp',
+  c: 'c',
+  ruby: 'rb',
+  php: 'php',
+  sql: 'sql',
+  xml: 'xml',
+  toml: 'toml',
 };
 
 /** A resource name as a file name for the tab: no path separators or control characters. */

@@ -12,7 +12,10 @@ export const resourceScheme = 'agent-resource';
 
 /** agent-resource:/<id>/<name>.<ext>: the name and extension are for the tab and the language only. */
 export function resourceUri(resource: Pick<Resource, 'id' | 'name' | 'resourceType' | 'content'>): vscode.Uri {
-  return vscode.Uri.from({ scheme: resourceScheme, path: `/${resource.id}/${safeFileName(resource.name)}.${documentExtension(resource.resourceType, resource.content)}` });
+  return vscode.Uri.from({
+    scheme: resourceScheme,
+    path: `/${resource.id}/${safeFileName(resource.name)}.${documentExtension(resource.resourceType, resource.content)}`,
+  });
 }
 
 export function resourceIdOf(uri: vscode.Uri): string {
@@ -70,7 +73,8 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
   async writeFile(uri: vscode.Uri, bytes: Uint8Array): Promise<void> {
     const id = resourceIdOf(uri);
     const version = this.loaded.get(id) ?? (await this.load(uri));
-    if (version.readonly) throw vscode.FileSystemError.NoPermissions('This resource belongs to someone else: fork it to edit your own copy.');
+    if (version.readonly)
+      throw vscode.FileSystemError.NoPermissions('This resource belongs to someone else: fork it to edit your own copy.');
     // Taken before anything can fail: a refused Overwrite must not leave the next save unchecked.
     const overwrite = this.overwriteNext.delete(id);
     let content: unknown;
@@ -85,8 +89,13 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
     } catch (err) {
       if (err instanceof ConflictError) {
         // Nobody waits for the choice: what fails in it (the database gone meanwhile) is shown, not left unhandled.
-        this.offerConflictResolution(uri).catch((failure: unknown) => notify('error', `${conflictFailure(failure)} Your text is still in the editor.`));
-        throw new Error(`“${decodeURIComponent(uri.path.split('/')[2] ?? '')}” was changed in the database since you opened it. Your text is still in the editor: choose Compare, Overwrite or Reload.`, { cause: err });
+        this.offerConflictResolution(uri).catch((failure: unknown) =>
+          notify('error', `${conflictFailure(failure)} Your text is still in the editor.`),
+        );
+        throw new Error(
+          `“${decodeURIComponent(uri.path.split('/')[2] ?? '')}” was changed in the database since you opened it. Your text is still in the editor: choose Compare, Overwrite or Reload.`,
+          { cause: err },
+        );
       }
       throw new Error(`${userMessage(err)} Your text is still in the editor.`, { cause: err });
     }
@@ -102,7 +111,12 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
         'Reload',
       );
       if (choice === 'Compare') {
-        await vscode.commands.executeCommand('vscode.diff', uri.with({ query: 'current' }), uri, `${uri.path.split('/')[2]} (database ↔ yours)`);
+        await vscode.commands.executeCommand(
+          'vscode.diff',
+          uri.with({ query: 'current' }),
+          uri,
+          `${uri.path.split('/')[2]} (database ↔ yours)`,
+        );
         continue;
       }
       if (choice === 'Overwrite') {
@@ -167,7 +181,9 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
 
 /** Why resolving a conflict failed, for the user: a missing file is a resource deleted meanwhile. */
 function conflictFailure(err: unknown): string {
-  return err instanceof vscode.FileSystemError && err.code === 'FileNotFound' ? 'The resource was deleted in the database meanwhile.' : userMessage(err);
+  return err instanceof vscode.FileSystemError && err.code === 'FileNotFound'
+    ? 'The resource was deleted in the database meanwhile.'
+    : userMessage(err);
 }
 
 function versionOf(resource: Resource, readonly: boolean): LoadedVersion {

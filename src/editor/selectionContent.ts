@@ -24,7 +24,9 @@ export function contentFromSelection(type: ResourceType, text: string, source: S
       parsed = parseJson(text);
     } catch (err) {
       if (err instanceof DocumentSyntaxError) {
-        throw new UserFacingError(`An agent config must be valid JSON. ${err.message.replace(/ Fix it and save again; your text is kept\.$/, '')} (counting from the start of the selection).`);
+        throw new UserFacingError(
+          `An agent config must be valid JSON. ${err.message.replace(/ Fix it and save again; your text is kept\.$/, '')} (counting from the start of the selection).`,
+        );
       }
       throw err;
     }
@@ -64,11 +66,18 @@ export function workflowSteps(text: string): { name?: string; text: string }[] {
     }
     return steps.map((s) => ({ text: s }));
   }
-  return trimmed.split(/\r?\n\s*\r?\n/).map((p) => ({ text: p.trim() })).filter((s) => s.text);
+  return trimmed
+    .split(/\r?\n\s*\r?\n/)
+    .map((p) => ({ text: p.trim() }))
+    .filter((s) => s.text);
 }
 
 /** A name to offer: the selection's first non-empty line, shortened. */
 export function suggestedName(text: string): string {
-  const first = text.split(/\r?\n/).map((l) => l.replace(/^[\s#>*\-/{["]+/, '').trim()).find((l) => l.length > 0) ?? '';
+  const first =
+    text
+      .split(/\r?\n/)
+      .map((l) => l.replace(/^[\s#>*\-/{["]+/, '').trim())
+      .find((l) => l.length > 0) ?? '';
   return [...first].slice(0, 60).join('');
 }

@@ -10,7 +10,8 @@ export const sharedScheme = 'agent-resource-shared';
 export const noLongerSharedMessage =
   'This resource no longer exists or is no longer shared with you: its owner deleted it, or revoked the share or let it expire. Ask its owner for a new share link, then open it with "Open Shared Resource…".';
 
-const unknownPreviewMessage = 'This shared preview was opened in an earlier window. Open the share token or link again with "Open Shared Resource…".';
+const unknownPreviewMessage =
+  'This shared preview was opened in an earlier window. Open the share token or link again with "Open Shared Resource…".';
 
 /** Reads the resource as the database has it now, through the share token; null when the user may no longer read it. */
 export type SharedResourceReader = (resourceId: string, shareToken: string) => Promise<Resource | null>;
@@ -42,7 +43,10 @@ export class SharedPreviews extends Disposable implements vscode.TextDocumentCon
 
   /** Remembers the token the resource was opened through; returns the URI of its preview. */
   add(token: string, resource: Resource, read: SharedResourceReader): vscode.Uri {
-    const uri = vscode.Uri.from({ scheme: sharedScheme, path: `/${resource.id}/${safeFileName(resource.name)} (shared).${documentExtension(resource.resourceType, resource.content)}` });
+    const uri = vscode.Uri.from({
+      scheme: sharedScheme,
+      path: `/${resource.id}/${safeFileName(resource.name)} (shared).${documentExtension(resource.resourceType, resource.content)}`,
+    });
     this.opened.set(resource.id, { token, uri, read });
     // A preview already open shows the database's version, not the one it was opened with.
     this.changeEmitter.fire(uri);

@@ -76,7 +76,11 @@ export function isConnectionProblem(err: unknown): boolean {
   return classifyConnectionError(err) !== 'other';
 }
 
-export function describeConnectionError(err: unknown, target: ConnectionTarget | undefined, secrets: readonly string[] = []): DescribedError {
+export function describeConnectionError(
+  err: unknown,
+  target: ConnectionTarget | undefined,
+  secrets: readonly string[] = [],
+): DescribedError {
   const problem = classifyConnectionError(err);
   const where = target ? `${target.host}:${target.port}` : 'the database';
   const detail = redact(errorMessage(err), secrets);

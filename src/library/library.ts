@@ -106,7 +106,9 @@ export class Library {
 
   /** Updates the user's own resource; with `expectedUpdatedAt`, a stale version is a ConflictError. */
   async update(id: string, patch: UpdateResourceInput, expectedUpdatedAt?: Date): Promise<Resource> {
-    const updated = await this.runner.run((s) => updateResource(s.db, s.userId, id, patch, expectedUpdatedAt ? { expectedUpdatedAt } : undefined));
+    const updated = await this.runner.run((s) =>
+      updateResource(s.db, s.userId, id, patch, expectedUpdatedAt ? { expectedUpdatedAt } : undefined),
+    );
     return this.changed('updated', updated);
   }
 

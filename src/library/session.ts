@@ -41,7 +41,10 @@ export async function openLocalSession({ packageRoot, home, log = () => {} }: Lo
   try {
     local = await attachLocalServer({ packageRoot, home, log });
   } catch (err) {
-    throw new UserFacingError(describeConnectionError(err, undefined).message.replace(/^Database error: /, "The local library's database could not start: "), 'local-start');
+    throw new UserFacingError(
+      describeConnectionError(err, undefined).message.replace(/^Database error: /, "The local library's database could not start: "),
+      'local-start',
+    );
   }
   const options = connectionOptions(local);
   const client = createDatabaseClient(undefined, options);
@@ -84,14 +87,23 @@ export async function openTeamSession(o: TeamSessionOptions): Promise<OpenedSess
     }
     if (schema.state !== 'ready') {
       const what = schema.state === 'missing' ? 'has no resource tables' : `lacks ${schema.missing.join(', ')}`;
-      throw new SetupNeeded({ kind: 'setup', schema }, `The team database ${o.label} ${what}. Run "Create Resource Tables in Team Database" to add them, or use the local library.`);
+      throw new SetupNeeded(
+        { kind: 'setup', schema },
+        `The team database ${o.label} ${what}. Run "Create Resource Tables in Team Database" to add them, or use the local library.`,
+      );
     }
     if (!o.email) {
-      throw new SetupNeeded({ kind: 'noUser', email: '' }, 'Set agentResources.userEmail to the email you use in the chat app, so the extension knows whose resources to show.');
+      throw new SetupNeeded(
+        { kind: 'noUser', email: '' },
+        'Set agentResources.userEmail to the email you use in the chat app, so the extension knows whose resources to show.',
+      );
     }
     const user = await findUserByEmail(client.db, o.email);
     if (!user) {
-      throw new SetupNeeded({ kind: 'noUser', email: o.email }, `No user with the email ${o.email} exists in the team database ${o.label}. Set agentResources.userEmail to the email you use in the chat app.`);
+      throw new SetupNeeded(
+        { kind: 'noUser', email: o.email },
+        `No user with the email ${o.email} exists in the team database ${o.label}. Set agentResources.userEmail to the email you use in the chat app.`,
+      );
     }
     return { session: { db: client.db, client, userId: user.id, email: user.email, mode: 'team', label: o.label }, close };
   } catch (err) {

@@ -29,18 +29,41 @@ export interface ResolvedTeamConnection {
  * Builds the driver's options from a connection string (from SecretStorage) or, without one,
  * the PG* environment variables; TLS as the server asks or the setting says.
  */
-export function resolveTeamConnection(url: string | undefined, settings: TeamSettings, env: NodeJS.ProcessEnv = process.env): ResolvedTeamConnection {
+export function resolveTeamConnection(
+  url: string | undefined,
+  settings: TeamSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedTeamConnection {
   const parsed = url ? parseConnectionString(url) : undefined;
   const sslParam = parsed?.searchParams.get('sslmode') ?? env.PGSSLMODE;
-  const mode: TlsMode = settings.tlsMode !== 'prefer' ? settings.tlsMode : sslParam === 'disable' ? 'disable' : sslParam === 'require' ? 'require' : sslParam === 'verify-full' ? 'verify-full' : 'prefer';
+  const mode: TlsMode =
+    settings.tlsMode !== 'prefer'
+      ? settings.tlsMode
+      : sslParam === 'disable'
+        ? 'disable'
+        : sslParam === 'require'
+          ? 'require'
+          : sslParam === 'verify-full'
+            ? 'verify-full'
+            : 'prefer';
   const ca = settings.caFile ? readFileSync(expandEnv(settings.caFile, env), 'utf8') : undefined;
   const ssl: ConnectionOptions['ssl'] =
-    mode === 'disable' ? false : mode === 'prefer' ? (ca ? { ca, rejectUnauthorized: false } : 'prefer') : mode === 'require' ? (ca ? { ca, rejectUnauthorized: false } : 'require') : { ca, rejectUnauthorized: true };
+    mode === 'disable'
+      ? false
+      : mode === 'prefer'
+        ? ca
+          ? { ca, rejectUnauthorized: false }
+          : 'prefer'
+        : mode === 'require'
+          ? ca
+            ? { ca, rejectUnauthorized: false }
+            : 'require'
+          : { ca, rejectUnauthorized: true };
   if (parsed) parsed.searchParams.delete('sslmode');
-  const host = parsed ? decodeURIComponent(parsed.hostname) || 'localhost' : env.PGHOST ?? 'localhost';
+  const host = parsed ? decodeURIComponent(parsed.hostname) || 'localhost' : (env.PGHOST ?? 'localhost');
   const port = parsed ? Number(parsed.port || 5432) : Number(env.PGPORT ?? 5432);
   const user = parsed ? decodeURIComponent(parsed.username) : env.PGUSER;
-  const database = parsed ? decodeURIComponent(parsed.pathname.slice(1)) || user : env.PGDATABASE ?? user;
+  const database = parsed ? decodeURIComponent(parsed.pathname.slice(1)) || user : (env.PGDATABASE ?? user);
   const password = parsed ? decodeURIComponent(parsed.password) : env.PGPASSWORD;
   return {
     url: parsed?.toString(),

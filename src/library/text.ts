@@ -26,9 +26,7 @@ export function fillVariables(text: string, values: Readonly<Record<string, stri
 
 /** What Use works with: a prompt and its variables, a workflow's steps, or a text to use as it is. */
 export type Usable =
-  | { kind: 'prompt'; text: string; variables: string[] }
-  | { kind: 'workflow'; steps: WorkflowStep[] }
-  | { kind: 'text'; text: string };
+  { kind: 'prompt'; text: string; variables: string[] } | { kind: 'workflow'; steps: WorkflowStep[] } | { kind: 'text'; text: string };
 
 export function usableOf(resource: Pick<Resource, 'resourceType' | 'content'>): Usable {
   const read = readContent(resource.resourceType, resource.content);

@@ -14,7 +14,6 @@ import { readStorageSettings, type StorageMode } from './settings';
 
 export type { StorageMode };
 
-
 export type Session = LibrarySession;
 
 export type StorageState =
@@ -24,7 +23,6 @@ export type StorageState =
   | { kind: 'offline'; mode: StorageMode; label: string; error: DescribedError }
   | { kind: 'setup'; mode: StorageMode; label: string; schema: SchemaState }
   | { kind: 'noUser'; mode: StorageMode; label: string; email: string };
-
 
 // Seconds between tries: a failed start is not retried per request, nor in a tight loop.
 const reconnectDelays = [2000, 5000, 10_000, 30_000, 60_000];
@@ -75,7 +73,8 @@ export class StorageService extends Disposable {
   session(): Promise<Session> {
     if (this.current.kind === 'ready') return Promise.resolve(this.current.session);
     // Until the next scheduled try, a failed connection answers with its error: no new attempt per request.
-    if (this.current.kind === 'offline' && this.reconnectTimer) return Promise.reject(new UserFacingError(this.current.error.message, this.current.error.problem));
+    if (this.current.kind === 'offline' && this.reconnectTimer)
+      return Promise.reject(new UserFacingError(this.current.error.message, this.current.error.problem));
     this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
     return this.connecting;
   }
@@ -103,7 +102,9 @@ export class StorageService extends Disposable {
       this.log.error(`Lost the connection: ${described.message}`);
       // The local server is ours: it is restarted by the reconnect, so say that instead.
       const shown: DescribedError =
-        session.mode === 'local' ? { problem: 'lost', message: "The local library's database stopped unexpectedly; it is being restarted. Try again in a moment." } : described;
+        session.mode === 'local'
+          ? { problem: 'lost', message: "The local library's database stopped unexpectedly; it is being restarted. Try again in a moment." }
+          : described;
       // State first: closing a pool whose server is gone waits for its timeout, and a reconnect may finish meanwhile.
       this.setState({ kind: 'offline', mode: session.mode, label: session.label, error: shown });
       this.scheduleReconnect();
@@ -163,18 +164,26 @@ export class StorageService extends Disposable {
       this.reconnectAttempt = 0;
       this.lastFailure = undefined;
       this.setState({ kind: 'ready', mode, label: session.label, session });
-      this.log.info(mode === 'local' ? 'Connected to the local library' : `Connected to the team database ${session.label} as ${session.email}`);
+      this.log.info(
+        mode === 'local' ? 'Connected to the local library' : `Connected to the team database ${session.label} as ${session.email}`,
+      );
       return session;
     } catch (err) {
       await this.closeConnection();
       if (generation !== this.generation) throw err;
       if (err instanceof SetupNeeded) {
         const { label } = this.current;
-        this.setState(err.need.kind === 'setup' ? { kind: 'setup', mode, label, schema: err.need.schema } : { kind: 'noUser', mode, label, email: err.need.email });
+        this.setState(
+          err.need.kind === 'setup'
+            ? { kind: 'setup', mode, label, schema: err.need.schema }
+            : { kind: 'noUser', mode, label, email: err.need.email },
+        );
         throw new UserFacingError(err.message);
       }
       const described: DescribedError =
-        err instanceof UserFacingError ? { problem: err.problem ?? 'other', message: err.message } : describeConnectionError(err, this.lastTarget, this.secretList());
+        err instanceof UserFacingError
+          ? { problem: err.problem ?? 'other', message: err.message }
+          : describeConnectionError(err, this.lastTarget, this.secretList());
       this.setState({ kind: 'offline', mode, label: this.current.label, error: described });
       this.reportFailure(described.message, this.scheduleReconnect());
       throw new UserFacingError(described.message, described.problem);
@@ -229,7 +238,7 @@ export class StorageService extends Disposable {
 
   private idleState(): StorageState {
     const { mode, teamLabel } = readStorageSettings();
-    return { kind: 'idle', mode, label: mode === 'local' ? 'local library' : teamLabel ?? 'team' };
+    return { kind: 'idle', mode, label: mode === 'local' ? 'local library' : (teamLabel ?? 'team') };
   }
 
   private secretList(): string[] {

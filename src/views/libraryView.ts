@@ -32,9 +32,11 @@ export class LibraryView extends Disposable {
       }),
     );
     this.register(model.onDidChange(() => this.describeFilter()));
-    this.register(storage.onDidChangeState((state) => {
-      if (state.kind === 'connecting') this.showProgressUntilConnected(storage);
-    }));
+    this.register(
+      storage.onDidChangeState((state) => {
+        if (state.kind === 'connecting') this.showProgressUntilConnected(storage);
+      }),
+    );
     this.describeFilter();
   }
 

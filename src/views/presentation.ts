@@ -62,7 +62,11 @@ export function shareStatus(share: ResourceShare, now = new Date()): string {
   if (share.expiresAt && share.expiresAt <= now) return 'expired';
   if (share.maxAccesses !== null && share.accessCount >= share.maxAccesses) return 'used up';
   parts.push(share.expiresAt ? `expires ${relativeTime(share.expiresAt, now)}` : 'never expires');
-  parts.push(share.maxAccesses === null ? `${plural(share.accessCount, 'use')}, unlimited` : `${share.maxAccesses - share.accessCount} of ${share.maxAccesses} uses left`);
+  parts.push(
+    share.maxAccesses === null
+      ? `${plural(share.accessCount, 'use')}, unlimited`
+      : `${share.maxAccesses - share.accessCount} of ${share.maxAccesses} uses left`,
+  );
   return parts.join(' · ');
 }
 
@@ -70,6 +74,12 @@ export function relativeTime(date: Date, now = new Date()): string {
   const seconds = Math.round((date.getTime() - now.getTime()) / 1000);
   const abs = Math.abs(seconds);
   const [value, unit] =
-    abs < 60 ? [seconds, 'second'] : abs < 3600 ? [seconds / 60, 'minute'] : abs < 86_400 ? [seconds / 3600, 'hour'] : [seconds / 86_400, 'day'];
+    abs < 60
+      ? [seconds, 'second']
+      : abs < 3600
+        ? [seconds / 60, 'minute']
+        : abs < 86_400
+          ? [seconds / 3600, 'hour']
+          : [seconds / 86_400, 'day'];
   return new Intl.RelativeTimeFormat('en', { numeric: 'auto' }).format(Math.round(value), unit as Intl.RelativeTimeFormatUnit);
 }

@@ -53,9 +53,13 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escape(r.name)}**  \n`);
     if (r.description) md.appendMarkdown(`${escape(r.description)}\n\n`);
-    md.appendMarkdown(`$(symbol-class) ${typeNames[r.resourceType] ?? r.resourceType}${r.isPublic ? ' · public' : ''}${r.pinned ? ' · pinned' : ''}  \n`);
+    md.appendMarkdown(
+      `$(symbol-class) ${typeNames[r.resourceType] ?? r.resourceType}${r.isPublic ? ' · public' : ''}${r.pinned ? ' · pinned' : ''}  \n`,
+    );
     md.appendMarkdown(`Created ${r.createdAt.toLocaleString()} · updated ${r.updatedAt.toLocaleString()}  \n`);
-    md.appendMarkdown(`${r.forkCount} forks · ${r.executionCount} uses${r.lastExecutedAt ? ` · last used ${r.lastExecutedAt.toLocaleString()}` : ''}  \n`);
+    md.appendMarkdown(
+      `${r.forkCount} forks · ${r.executionCount} uses${r.lastExecutedAt ? ` · last used ${r.lastExecutedAt.toLocaleString()}` : ''}  \n`,
+    );
     if (r.parentResourceId) {
       const parent = await this.library.get(r.parentResourceId).catch(() => null);
       md.appendMarkdown(`$(repo-forked) Forked from ${parent ? `**${escape(parent.name)}**` : 'a resource you cannot see'}  \n`);

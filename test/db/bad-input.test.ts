@@ -45,14 +45,20 @@ type Expectation<R> = { accept: (result: R, before: Fingerprint) => Promise<void
 const runs = { create: 80, update: 40, fork: 25, content: 50, message: 20, token: 40, search: 50 };
 const base62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const MiB = limits.contentBytes;
-const show = (s: unknown) => JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'string' && v.length > 80 ? `${v.slice(0, 40)}…(${v.length})` : v));
+const show = (s: unknown) =>
+  JSON.stringify(s, (_k, v) =>
+    typeof v === 'bigint' ? `${v}n` : typeof v === 'string' && v.length > 80 ? `${v.slice(0, 40)}…(${v.length})` : v,
+  );
 
 /** The issues of a ValidationError for `field`: they name the field and state these rules. */
 function assertIssues(err: ValidationError, [field, rules, mode = 'all']: Broken) {
   const messages = err.issues.filter((i) => i.field === field).map((i) => i.message);
   if (mode === 'any') {
     assert.equal(messages.length, 1, `one issue for ${field}: ${show(err.issues)}`);
-    assert.ok(rules.some((r) => r.test(messages[0]!)), `${field}: "${messages[0]}" states none of ${rules.join(' ')}`);
+    assert.ok(
+      rules.some((r) => r.test(messages[0]!)),
+      `${field}: "${messages[0]}" states none of ${rules.join(' ')}`,
+    );
   } else {
     assert.equal(messages.length, rules.length, `issues for ${field}: ${show(err.issues)}, expected ${rules.join(' ')}`);
     rules.forEach((rule, i) => assert.match(messages[i]!, rule));
@@ -71,7 +77,9 @@ describe('bad input: generated and hand-picked cases through the real query func
   // Mocha runs a suite's own tests before its child suites: the count comes in a suite after the cases.
   describe('count', () => {
     it('at least 200 generated cases reached the database (the count is printed)', () => {
-      console.log(`      bad input: ${tally.generated} generated + ${tally.handPicked} hand-picked cases through the query functions on the real database (${tally.accepted} accepted, ${tally.rejected} rejected with a ValidationError)`);
+      console.log(
+        `      bad input: ${tally.generated} generated + ${tally.handPicked} hand-picked cases through the query functions on the real database (${tally.accepted} accepted, ${tally.rejected} rejected with a ValidationError)`,
+      );
       assert.ok(tally.generated >= 200, `only ${tally.generated} generated cases`);
     });
   });
@@ -113,7 +121,8 @@ function casesSuite() {
     const raw = (await rawResource(client.sql, row.id))!;
     assert.equal(raw.name, name, 'the name read back is the trimmed input');
     assert.equal(raw.description, description, 'the description read back is the trimmed input');
-    if (content !== undefined) assert.deepEqual(raw.content, JSON.parse(JSON.stringify(content)), 'the content read back is the input as JSON');
+    if (content !== undefined)
+      assert.deepEqual(raw.content, JSON.parse(JSON.stringify(content)), 'the content read back is the input as JSON');
     assert.deepEqual(await tableCounts(client.sql), { ...before.counts, resource: before.counts.resource + 1 });
   };
 
@@ -123,7 +132,10 @@ function casesSuite() {
       { weight: 2, arbitrary: fc.constant(undefined) },
       { weight: 1, arbitrary: fc.constant(null) },
       { weight: 4, arbitrary: nastyText },
-      { weight: 1, arbitrary: fc.constantFrom('d'.repeat(10_000), ` ${'d'.repeat(10_000)}\n`, '😀'.repeat(10_001), 'é'.repeat(9_999) + '\u0000') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('d'.repeat(10_000), ` ${'d'.repeat(10_000)}\n`, '😀'.repeat(10_001), 'é'.repeat(9_999) + '\u0000'),
+      },
     );
 
     it(`createResource: ${runs.create} generated names and descriptions are stored trimmed or rejected naming the rule`, async () => {
@@ -136,7 +148,9 @@ function casesSuite() {
             'generated',
             [owner],
             () => createResource(client.db, owner, input),
-            n.ok && d.ok ? { accept: storedAs(n.value, d.value) } : { reject: [...verdictBroken('name', n), ...verdictBroken('description', d)] },
+            n.ok && d.ok
+              ? { accept: storedAs(n.value, d.value) }
+              : { reject: [...verdictBroken('name', n), ...verdictBroken('description', d)] },
           );
         }),
         { numRuns: runs.create },
@@ -149,20 +163,26 @@ function casesSuite() {
         fc.asyncProperty(fc.record({ name: nameArb, description: descriptionArb }, { requiredKeys: [] }), async (patch) => {
           const current = (await rawResource(client.sql, target.id))!;
           const n = patch.name === undefined ? ({ ok: true, value: current.name } as const) : nameVerdict(patch.name);
-          const d = patch.description === undefined ? ({ ok: true, value: current.description } as const) : descriptionVerdict(patch.description);
+          const d =
+            patch.description === undefined ? ({ ok: true, value: current.description } as const) : descriptionVerdict(patch.description);
           const clean = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as UpdateResourceInput;
-          await attempt('generated', [owner], () => updateResource(client.db, owner, target.id, clean), n.ok && d.ok
-            ? {
-                accept: async (row, before) => {
-                  const raw = (await rawResource(client.sql, target.id))!;
-                  assert.deepEqual([raw.name, raw.description], [n.value, d.value]);
-                  assert.deepEqual(raw.content, current.content, 'the content is untouched');
-                  assert.ok(raw.updated_at.getTime() > current.updated_at.getTime(), 'updated_at moved on');
-                  assert.equal(row.name, n.value);
-                  assert.deepEqual(await tableCounts(client.sql), before.counts);
-                },
-              }
-            : { reject: [...verdictBroken('name', n), ...verdictBroken('description', d)] });
+          await attempt(
+            'generated',
+            [owner],
+            () => updateResource(client.db, owner, target.id, clean),
+            n.ok && d.ok
+              ? {
+                  accept: async (row, before) => {
+                    const raw = (await rawResource(client.sql, target.id))!;
+                    assert.deepEqual([raw.name, raw.description], [n.value, d.value]);
+                    assert.deepEqual(raw.content, current.content, 'the content is untouched');
+                    assert.ok(raw.updated_at.getTime() > current.updated_at.getTime(), 'updated_at moved on');
+                    assert.equal(row.name, n.value);
+                    assert.deepEqual(await tableCounts(client.sql), before.counts);
+                  },
+                }
+              : { reject: [...verdictBroken('name', n), ...verdictBroken('description', d)] },
+          );
         }),
         { numRuns: runs.update },
       );
@@ -174,14 +194,19 @@ function casesSuite() {
         fc.asyncProperty(nameArb, async (name) => {
           const n = nameVerdict(name);
           const forksBefore = (await rawResource(client.sql, parent.id))!.fork_count as number;
-          await attempt('generated', [owner, other], () => forkResource(client.db, owner, parent.id, { name }), n.ok
-            ? {
-                accept: async (child, before) => {
-                  await storedAs(n.value, null, parent.content)(child, before);
-                  assert.equal((await rawResource(client.sql, parent.id))!.fork_count, forksBefore + 1);
-                },
-              }
-            : { reject: [['name', n.rules]] });
+          await attempt(
+            'generated',
+            [owner, other],
+            () => forkResource(client.db, owner, parent.id, { name }),
+            n.ok
+              ? {
+                  accept: async (child, before) => {
+                    await storedAs(n.value, null, parent.content)(child, before);
+                    assert.equal((await rawResource(client.sql, parent.id))!.fork_count, forksBefore + 1);
+                  },
+                }
+              : { reject: [['name', n.rules]] },
+          );
         }),
         { numRuns: runs.fork },
       );
@@ -211,7 +236,12 @@ function casesSuite() {
     for (const [label, name] of handPickedNames) {
       const verdict = nameVerdict(name);
       it(`a name with ${label}: ${verdict.ok ? 'stored trimmed' : `rejected (${verdict.rules.join(', ')})`}`, () =>
-        attempt('handPicked', [owner], () => createResource(client.db, owner, prompt(name)), verdict.ok ? { accept: storedAs(verdict.value, null) } : { reject: [['name', verdict.rules]] }));
+        attempt(
+          'handPicked',
+          [owner],
+          () => createResource(client.db, owner, prompt(name)),
+          verdict.ok ? { accept: storedAs(verdict.value, null) } : { reject: [['name', verdict.rules]] },
+        ));
     }
 
     const handPickedDescriptions: [label: string, description: string][] = [
@@ -223,9 +253,12 @@ function casesSuite() {
     for (const [label, description] of handPickedDescriptions) {
       const verdict = descriptionVerdict(description);
       it(`a description with ${label}: ${verdict.ok ? 'stored trimmed' : 'rejected'}`, () =>
-        attempt('handPicked', [owner], () => createResource(client.db, owner, prompt('Described', { description })), verdict.ok
-          ? { accept: storedAs('Described', verdict.value) }
-          : { reject: [['description', verdict.rules]] }));
+        attempt(
+          'handPicked',
+          [owner],
+          () => createResource(client.db, owner, prompt('Described', { description })),
+          verdict.ok ? { accept: storedAs('Described', verdict.value) } : { reject: [['description', verdict.rules]] },
+        ));
     }
   });
 
@@ -242,9 +275,14 @@ function casesSuite() {
           const content = shapes[type](value);
           const problems = jsonProblems(content);
           const input: CreateResourceInput = { name: 'Content case', resourceType: type, content };
-          await attempt('generated', [owner], () => createResource(client.db, owner, input), problems.size === 0
-            ? { accept: storedAs('Content case', null, content) }
-            : { reject: [['content', [...problems].map((p) => jsonRule[p]!), 'any']] });
+          await attempt(
+            'generated',
+            [owner],
+            () => createResource(client.db, owner, input),
+            problems.size === 0
+              ? { accept: storedAs('Content case', null, content) }
+              : { reject: [['content', [...problems].map((p) => jsonRule[p]!), 'any']] },
+          );
         }),
         { numRuns: runs.content },
       );
@@ -256,15 +294,20 @@ function casesSuite() {
           const problems = jsonProblems(content);
           // A message must have content: JSON null would be SQL NULL in the NOT NULL column.
           const rules = content === null ? [/is required/] : [...problems].map((p) => jsonRule[p]!);
-          await attempt('generated', [owner], () => createMessage(client.db, { userId: owner, role: 'user', content }), rules.length === 0
-            ? {
-                accept: async (row, before) => {
-                  const [stored] = await client.sql`select content from message where id = ${row.id}`;
-                  assert.deepEqual(stored!.content, JSON.parse(JSON.stringify(content)));
-                  assert.deepEqual(await tableCounts(client.sql), { ...before.counts, message: before.counts.message + 1 });
-                },
-              }
-            : { reject: [['content', rules, 'any']] });
+          await attempt(
+            'generated',
+            [owner],
+            () => createMessage(client.db, { userId: owner, role: 'user', content }),
+            rules.length === 0
+              ? {
+                  accept: async (row, before) => {
+                    const [stored] = await client.sql`select content from message where id = ${row.id}`;
+                    assert.deepEqual(stored!.content, JSON.parse(JSON.stringify(content)));
+                    assert.deepEqual(await tableCounts(client.sql), { ...before.counts, message: before.counts.message + 1 });
+                  },
+                }
+              : { reject: [['content', rules, 'any']] },
+          );
         }),
         { numRuns: runs.message },
       );
@@ -286,20 +329,28 @@ function casesSuite() {
       ];
       for (const [label, content, accepted] of cases) {
         it(`a prompt of ${label}: ${accepted ? 'stored whole' : 'rejected, with the size'}`, () =>
-          attempt('handPicked', [bulk], () => createResource(client.db, bulk, prompt('Big', { content })), accepted
-            ? {
-                accept: async (row, before) => {
-                  const [stored] = await client.sql`select octet_length(content->>'text') as bytes, content->>'text' = ${content.text} as same from resource where id = ${row.id}`;
-                  assert.deepEqual({ ...stored }, { bytes: Buffer.byteLength(content.text), same: true });
-                  assert.deepEqual(await tableCounts(client.sql), { ...before.counts, resource: before.counts.resource + 1 });
-                },
-              }
-            : { reject: [['content', [/must be at most 1024 KiB as JSON \(is \d+ KiB\)/]]] }));
+          attempt(
+            'handPicked',
+            [bulk],
+            () => createResource(client.db, bulk, prompt('Big', { content })),
+            accepted
+              ? {
+                  accept: async (row, before) => {
+                    const [stored] =
+                      await client.sql`select octet_length(content->>'text') as bytes, content->>'text' = ${content.text} as same from resource where id = ${row.id}`;
+                    assert.deepEqual({ ...stored }, { bytes: Buffer.byteLength(content.text), same: true });
+                    assert.deepEqual(await tableCounts(client.sql), { ...before.counts, resource: before.counts.resource + 1 });
+                  },
+                }
+              : { reject: [['content', [/must be at most 1024 KiB as JSON \(is \d+ KiB\)/]]] },
+          ));
       }
 
       it('an update to just over 1 MiB is rejected and the stored content stays', async () => {
         const r = await createResource(client.db, bulk, prompt('Grows'));
-        await attempt('handPicked', [bulk], () => updateResource(client.db, bulk, r.id, { content: text('x'.repeat(MiB)) }), { reject: [['content', [/at most 1024 KiB/]]] });
+        await attempt('handPicked', [bulk], () => updateResource(client.db, bulk, r.id, { content: text('x'.repeat(MiB)) }), {
+          reject: [['content', [/at most 1024 KiB/]]],
+        });
         assert.deepEqual((await rawResource(client.sql, r.id))!.content, r.content);
       });
     });
@@ -313,30 +364,59 @@ function casesSuite() {
         ['10,000 levels of arrays', () => nestedArrays(10_000)],
         ['100,000 levels of arrays', () => nestedArrays(100_000)],
         ['10,000 levels parsed from JSON text', () => JSON.parse(`${'['.repeat(10_000)}${']'.repeat(10_000)}`)],
-        ['a cycle (an object that contains itself)', () => {
-          const loop: Record<string, unknown> = { name: 'loop' };
-          loop.self = loop;
-          return loop;
-        }],
+        [
+          'a cycle (an object that contains itself)',
+          () => {
+            const loop: Record<string, unknown> = { name: 'loop' };
+            loop.self = loop;
+            return loop;
+          },
+        ],
       ];
       for (const [label, make] of deep) {
         it(`${label}: createResource (each type), updateResource, createMessage and importLibrary refuse it`, async () => {
           // The content itself is level 1, so { config: <64 levels> } is 65 levels deep.
           const value = make();
-          await attempt('handPicked', [owner], () => createResource(client.db, owner, agentConfig('Deep', { content: { config: value } })), { reject: [depthRule] });
-          await attempt('handPicked', [owner], () => createResource(client.db, owner, prompt('Deep', { content: { text: 'x', extra: value } })), { reject: [depthRule] });
-          await attempt('handPicked', [owner], () => createResource(client.db, owner, workflow('Deep', { content: { steps: [{ text: 'x', extra: value }] } })), { reject: [depthRule] });
+          await attempt(
+            'handPicked',
+            [owner],
+            () => createResource(client.db, owner, agentConfig('Deep', { content: { config: value } })),
+            { reject: [depthRule] },
+          );
+          await attempt(
+            'handPicked',
+            [owner],
+            () => createResource(client.db, owner, prompt('Deep', { content: { text: 'x', extra: value } })),
+            { reject: [depthRule] },
+          );
+          await attempt(
+            'handPicked',
+            [owner],
+            () => createResource(client.db, owner, workflow('Deep', { content: { steps: [{ text: 'x', extra: value }] } })),
+            { reject: [depthRule] },
+          );
           const target = await createResource(client.db, owner, agentConfig('Deep target'));
-          await attempt('handPicked', [owner], () => updateResource(client.db, owner, target.id, { content: { config: value } }), { reject: [depthRule] });
-          await attempt('handPicked', [owner], () => createMessage(client.db, { userId: owner, role: 'user', content: [value] }), { reject: [depthRule] });
+          await attempt('handPicked', [owner], () => updateResource(client.db, owner, target.id, { content: { config: value } }), {
+            reject: [depthRule],
+          });
+          await attempt('handPicked', [owner], () => createMessage(client.db, { userId: owner, role: 'user', content: [value] }), {
+            reject: [depthRule],
+          });
           const importer = await newUser(client, 'deep-import');
           tally.handPicked++;
           const report = await importLibrary(client.db, importer, {
             format: exportFormat,
             version: 1,
-            resources: [{ name: 'Deep', resourceType: 'agent_config', content: { config: value } }, { name: 'Fine', resourceType: 'prompt', content: { text: 'ok' } }],
+            resources: [
+              { name: 'Deep', resourceType: 'agent_config', content: { config: value } },
+              { name: 'Fine', resourceType: 'prompt', content: { text: 'ok' } },
+            ],
           });
-          assert.deepEqual(report, { imported: 1, unchanged: 0, skipped: [{ index: 0, name: 'Deep', reason: 'content: must not be nested deeper than 64 levels' }] });
+          assert.deepEqual(report, {
+            imported: 1,
+            unchanged: 0,
+            skipped: [{ index: 0, name: 'Deep', reason: 'content: must not be nested deeper than 64 levels' }],
+          });
         });
       }
     });
@@ -353,11 +433,18 @@ function casesSuite() {
     ];
     for (const [label, value, rule] of notJson) {
       it(`content with ${label} is rejected naming the rule`, () =>
-        attempt('handPicked', [owner], () => createResource(client.db, owner, agentConfig('Not JSON', { content: { config: { value } } })), { reject: [['content', [rule]]] }));
+        attempt(
+          'handPicked',
+          [owner],
+          () => createResource(client.db, owner, agentConfig('Not JSON', { content: { config: { value } } })),
+          { reject: [['content', [rule]]] },
+        ));
     }
 
     it('a message whose content is JSON null is rejected as missing content (not a NOT NULL violation from the database)', () =>
-      attempt('handPicked', [owner], () => createMessage(client.db, { userId: owner, role: 'assistant', content: null }), { reject: [['content', [/is required/]]] }));
+      attempt('handPicked', [owner], () => createMessage(client.db, { userId: owner, role: 'assistant', content: null }), {
+        reject: [['content', [/is required/]]],
+      }));
 
     it('an import file that is not a parsed library export is rejected as a whole and imports nothing', async () => {
       const importer = await newUser(client, 'bad-file');
@@ -389,13 +476,16 @@ function casesSuite() {
         ],
       });
       assert.equal(report.imported, 2);
-      assert.deepEqual(report.skipped.map((s) => [s.index, s.reason.replace(/ \(is \d+ KiB\)/, '')]), [
-        [1, 'name: must not contain control characters such as tabs or line breaks'],
-        [2, 'name: must be at most 255 characters after trimming'],
-        [3, 'name: must not contain unpaired surrogates (half of an emoji or other broken character)'],
-        [4, 'content: must be at most 1024 KiB as JSON'],
-        [5, 'content: must be JSON: NaN and Infinity are not JSON numbers'],
-      ]);
+      assert.deepEqual(
+        report.skipped.map((s) => [s.index, s.reason.replace(/ \(is \d+ KiB\)/, '')]),
+        [
+          [1, 'name: must not contain control characters such as tabs or line breaks'],
+          [2, 'name: must be at most 255 characters after trimming'],
+          [3, 'name: must not contain unpaired surrogates (half of an emoji or other broken character)'],
+          [4, 'content: must be at most 1024 KiB as JSON'],
+          [5, 'content: must be JSON: NaN and Infinity are not JSON numbers'],
+        ],
+      );
       const names = (await getUserResources(client.db, importer)).items.map((r) => r.name).sort();
       assert.deepEqual(names, ['Fine', '\u200f😀 Also fine'].sort());
     });
@@ -411,8 +501,13 @@ function casesSuite() {
     const tokenArb = fc.oneof(
       validToken,
       fc.tuple(validToken, fc.constantFrom(' ', '\n', '\t', ' \r\n ', '\u3000')).map(([t, ws]) => `${ws}${t}${ws}`),
-      fc.string({ unit: fc.constantFrom('A', 'z', '0', '-', '_', '+', '/', '=', ' ', '\u0000', 'А', '０', '😀', '\u200b', "'", '%', '\ud800'), maxLength: 40 }),
-      fc.tuple(validToken, fc.integer({ min: 0, max: 31 }), fc.constantFrom('-', '\u0000', 'А', '😀', '%', '_', '\u200f', 'é')).map(([t, i, c]) => t.slice(0, i) + c + t.slice(i + 1)),
+      fc.string({
+        unit: fc.constantFrom('A', 'z', '0', '-', '_', '+', '/', '=', ' ', '\u0000', 'А', '０', '😀', '\u200b', "'", '%', '\ud800'),
+        maxLength: 40,
+      }),
+      fc
+        .tuple(validToken, fc.integer({ min: 0, max: 31 }), fc.constantFrom('-', '\u0000', 'А', '😀', '%', '_', '\u200f', 'é'))
+        .map(([t, i, c]) => t.slice(0, i) + c + t.slice(i + 1)),
       fc.tuple(validToken, fc.constantFrom('A', '', 'AA')).map(([t, extra]) => (extra === '' ? t.slice(1) : t + extra)),
     );
 
@@ -421,25 +516,40 @@ function casesSuite() {
         fc.asyncProperty(tokenArb, async (token) => {
           const wellFormed = shareTokenPattern.test(token.trim());
           const malformed: Expectation<unknown> = { reject: [['token', [/must be 32 letters and digits, as copied from a share/]]] };
-          await attempt('generated', [owner, other], () => redeemShare(client.db, owner, token), wellFormed
-            ? { accept: async (result, before) => {
-                assert.deepEqual(result, { ok: false, reason: 'unknown' });
-                assert.deepEqual(await fingerprint(client.sql, [owner, other]), before);
-              } }
-            : malformed);
+          await attempt(
+            'generated',
+            [owner, other],
+            () => redeemShare(client.db, owner, token),
+            wellFormed
+              ? {
+                  accept: async (result, before) => {
+                    assert.deepEqual(result, { ok: false, reason: 'unknown' });
+                    assert.deepEqual(await fingerprint(client.sql, [owner, other]), before);
+                  },
+                }
+              : malformed,
+          );
           // An empty viaShareToken is no token at all: a plain fork of a private resource, not found.
-          await attempt('generated', [owner, other], () => forkResource(client.db, owner, secret.id, { viaShareToken: token }).then(
-            () => assert.fail('forked with a token that is not a live share of this resource'),
-            (err: unknown) => {
-              if (err instanceof NotFoundError) return 'not found';
-              throw err;
-            },
-          ), wellFormed || token === ''
-            ? { accept: async (result, before) => {
-                assert.equal(result, 'not found');
-                assert.deepEqual(await fingerprint(client.sql, [owner, other]), before);
-              } }
-            : malformed);
+          await attempt(
+            'generated',
+            [owner, other],
+            () =>
+              forkResource(client.db, owner, secret.id, { viaShareToken: token }).then(
+                () => assert.fail('forked with a token that is not a live share of this resource'),
+                (err: unknown) => {
+                  if (err instanceof NotFoundError) return 'not found';
+                  throw err;
+                },
+              ),
+            wellFormed || token === ''
+              ? {
+                  accept: async (result, before) => {
+                    assert.equal(result, 'not found');
+                    assert.deepEqual(await fingerprint(client.sql, [owner, other]), before);
+                  },
+                }
+              : malformed,
+          );
         }),
         { numRuns: runs.token },
       );
@@ -482,10 +592,16 @@ function casesSuite() {
         ['SQL', `' or 1=1 --${'A'.repeat(21)}`],
       ];
       for (const [, token] of lookAlikes) {
-        await attempt('handPicked', [owner, other], () => redeemShare(client.db, owner, token), { reject: [['token', [/32 letters and digits/]]] });
+        await attempt('handPicked', [owner, other], () => redeemShare(client.db, owner, token), {
+          reject: [['token', [/32 letters and digits/]]],
+        });
       }
       assert.equal((await rawShare(client.sql, live.id))!.access_count, 0, 'the live share was never counted');
-      assert.equal((await redeemShare(client.db, owner, ` ${live.shareToken}\n`)).ok, true, 'the real token, pasted with whitespace, works');
+      assert.equal(
+        (await redeemShare(client.db, owner, ` ${live.shareToken}\n`)).ok,
+        true,
+        'the real token, pasted with whitespace, works',
+      );
     });
   });
 
@@ -517,9 +633,13 @@ function casesSuite() {
     /** The rows whose name or description contains the trimmed term, ignoring (ASCII) case, computed in JS. */
     const expectedIds = (term: string) => {
       const t = term.trim().toLowerCase();
-      return stored.filter((r) => t === '' || r.name.toLowerCase().includes(t) || (r.description ?? '').toLowerCase().includes(t)).map((r) => r.id).sort();
+      return stored
+        .filter((r) => t === '' || r.name.toLowerCase().includes(t) || (r.description ?? '').toLowerCase().includes(t))
+        .map((r) => r.id)
+        .sort();
     };
-    const searchIds = async (term: string) => (await getUserResources(client.db, searcher, { search: term, limit: 200 })).items.map((r) => r.id).sort();
+    const searchIds = async (term: string) =>
+      (await getUserResources(client.db, searcher, { search: term, limit: 200 })).items.map((r) => r.id).sort();
 
     const swapCase = (c: string) => (/[a-z]/.test(c) ? c.toUpperCase() : /[A-Z]/.test(c) ? c.toLowerCase() : c);
     const texts = rows.flatMap(([name, description]) => (description ? [name, description] : [name]));
@@ -529,9 +649,36 @@ function casesSuite() {
         const chars = [...text];
         const start = i % (chars.length + 1);
         const end = start + (j % (chars.length - start + 1));
-        return chars.slice(start, end).map((c, k) => (flips[k % flips.length] ? swapCase(c) : c)).join('');
+        return chars
+          .slice(start, end)
+          .map((c, k) => (flips[k % flips.length] ? swapCase(c) : c))
+          .join('');
       });
-    const meta = fc.string({ unit: fc.constantFrom('a', 'A', 'b', 'x', '1', '0', ' ', '%', '_', '\\', "'", '"', ';', '--', '/*', '*/', '%%', '\\%', '😀', '\u200f'), maxLength: 5 });
+    const meta = fc.string({
+      unit: fc.constantFrom(
+        'a',
+        'A',
+        'b',
+        'x',
+        '1',
+        '0',
+        ' ',
+        '%',
+        '_',
+        '\\',
+        "'",
+        '"',
+        ';',
+        '--',
+        '/*',
+        '*/',
+        '%%',
+        '\\%',
+        '😀',
+        '\u200f',
+      ),
+      maxLength: 5,
+    });
 
     it(`${runs.search} generated terms: getUserResources returns exactly the rows that contain the term, ignoring case`, async () => {
       await fc.assert(
@@ -545,8 +692,28 @@ function casesSuite() {
     });
 
     it('hand-picked terms: metacharacters match themselves; NUL, lone surrogates and 256 characters are rejected', async () => {
-      for (const term of ['%', '_', '\\', "'", ';', '--', '/*', '*/', '%%', '\\%', '_%_', "' or '1'='1", "'; drop table resource; --", '   ', '\\\\', 'A_B', 'a%B']) {
-        await attempt('handPicked', [searcher], () => searchIds(term), { accept: async (ids) => assert.deepEqual(ids, expectedIds(term), `search ${show(term)}`) });
+      for (const term of [
+        '%',
+        '_',
+        '\\',
+        "'",
+        ';',
+        '--',
+        '/*',
+        '*/',
+        '%%',
+        '\\%',
+        '_%_',
+        "' or '1'='1",
+        "'; drop table resource; --",
+        '   ',
+        '\\\\',
+        'A_B',
+        'a%B',
+      ]) {
+        await attempt('handPicked', [searcher], () => searchIds(term), {
+          accept: async (ids) => assert.deepEqual(ids, expectedIds(term), `search ${show(term)}`),
+        });
       }
       const rejected: [string, RegExp][] = [
         ['a\u0000', /must not contain NUL characters/],

@@ -55,7 +55,10 @@ describe('concurrency', function () {
     const parent = await createResource(client.db, owner, prompt('Forked a lot', { isPublic: true }));
     const forkers = await Promise.all(Array.from({ length: 6 }, () => newUser(client, 'forker')));
     const results = await together(30, (i) => forkResource(client.db, forkers[i % forkers.length]!, parent.id));
-    assert.deepEqual(results.filter((res) => res.status === 'rejected'), []);
+    assert.deepEqual(
+      results.filter((res) => res.status === 'rejected'),
+      [],
+    );
     assert.equal((await rawResource(client.sql, parent.id))!.fork_count, 30);
     const count = await countOf(client.sql`select count(*)::int as count from resource where parent_resource_id = ${parent.id}`);
     assert.equal(count, 30);
@@ -77,14 +80,19 @@ describe('concurrency', function () {
       const won = results.flatMap((res, i) => (res.status === 'fulfilled' ? [i] : []));
       const lost = results.filter((res) => res.status === 'rejected');
       assert.equal(won.length, 1, `round ${round}: ${JSON.stringify(results.map((x) => x.status))}`);
-      assert.ok(lost.every((res) => res.status === 'rejected' && res.reason instanceof ConflictError), String(lost.map((l) => l.status === 'rejected' && l.reason)));
+      assert.ok(
+        lost.every((res) => res.status === 'rejected' && res.reason instanceof ConflictError),
+        String(lost.map((l) => l.status === 'rejected' && l.reason)),
+      );
       assert.deepEqual((await rawResource(client.sql, r.id))!.content, { text: `writer ${won[0]}` }, 'the winner’s save is the one kept');
     }
   });
 
   it('eight concurrent saves of one loaded version: one wins, seven conflict', async () => {
     const r = await createResource(client.db, owner, prompt('Crowded edit'));
-    const results = await together(8, (i) => updateResource(client.db, owner, r.id, { name: `Edit ${i}` }, { expectedUpdatedAt: r.updatedAt }));
+    const results = await together(8, (i) =>
+      updateResource(client.db, owner, r.id, { name: `Edit ${i}` }, { expectedUpdatedAt: r.updatedAt }),
+    );
     assert.equal(results.filter((res) => res.status === 'fulfilled').length, 1);
     assert.equal(results.filter((res) => res.status === 'rejected' && res.reason instanceof ConflictError).length, 7);
   });
@@ -102,7 +110,9 @@ describe('concurrency', function () {
     for (let round = 0; round < 10; round++) {
       const r = await createResource(client.db, owner, prompt(`Two windows ${round}`));
       const edits = [{ text: `window A, round ${round}` }, { text: `window B, round ${round}` }];
-      const results = await together(2, (i) => updateResource(client.db, owner, r.id, { content: edits[i] }, { expectedUpdatedAt: r.updatedAt }));
+      const results = await together(2, (i) =>
+        updateResource(client.db, owner, r.id, { content: edits[i] }, { expectedUpdatedAt: r.updatedAt }),
+      );
       const winner = results.findIndex((res) => res.status === 'fulfilled');
       const loser = 1 - winner;
       assert.ok(winner >= 0 && results[loser]!.status === 'rejected', `round ${round}: ${results.map((x) => x.status)}`);
@@ -112,7 +122,13 @@ describe('concurrency', function () {
       assert.deepEqual(stored.content, edits[winner], 'the winner is stored; the loser overwrote nothing');
       assert.equal(conflict.currentUpdatedAt.getTime(), stored.updated_at.getTime(), 'the conflict carries the version now stored');
       // The loser still holds its edit: saved against the version the conflict named, it lands.
-      const retried = await updateResource(client.db, owner, r.id, { content: edits[loser] }, { expectedUpdatedAt: conflict.currentUpdatedAt });
+      const retried = await updateResource(
+        client.db,
+        owner,
+        r.id,
+        { content: edits[loser] },
+        { expectedUpdatedAt: conflict.currentUpdatedAt },
+      );
       assert.deepEqual((await rawResource(client.sql, r.id))!.content, edits[loser]);
       assert.ok(retried.updatedAt.getTime() > conflict.currentUpdatedAt.getTime());
     }
@@ -150,10 +166,17 @@ describe('concurrency', function () {
       ...Array.from({ length: 20 }, () => forkResource(client.db, forker, parent.id)),
     ]);
     assert.equal(saved!.status, 'fulfilled');
-    assert.ok(forks.every((f) => f.status === 'fulfilled'), String(forks.map((f) => f.status === 'rejected' && f.reason)));
+    assert.ok(
+      forks.every((f) => f.status === 'fulfilled'),
+      String(forks.map((f) => f.status === 'rejected' && f.reason)),
+    );
     const children = await client.sql<{ content: unknown }[]>`select content from resource where parent_resource_id = ${parent.id}`;
     assert.equal(children.length, 20);
-    for (const child of children) assert.ok([JSON.stringify(parent.content), JSON.stringify(next)].includes(JSON.stringify(child.content)), JSON.stringify(child.content));
+    for (const child of children)
+      assert.ok(
+        [JSON.stringify(parent.content), JSON.stringify(next)].includes(JSON.stringify(child.content)),
+        JSON.stringify(child.content),
+      );
     assert.equal((await rawResource(client.sql, parent.id))!.fork_count, 20);
   });
 
@@ -169,10 +192,18 @@ describe('concurrency', function () {
     ]);
     assert.equal(deleted!.status, 'fulfilled');
     const made = forks.filter((f) => f.status === 'fulfilled').length;
-    assert.ok(forks.every((f) => f.status === 'fulfilled' || f.reason instanceof NotFoundError), String(forks.map((f) => f.status === 'rejected' && f.reason)));
-    const copies = await client.sql<{ parent: string | null }[]>`select parent_resource_id as parent from resource where user_id = ${forker}`;
+    assert.ok(
+      forks.every((f) => f.status === 'fulfilled' || f.reason instanceof NotFoundError),
+      String(forks.map((f) => f.status === 'rejected' && f.reason)),
+    );
+    const copies = await client.sql<
+      { parent: string | null }[]
+    >`select parent_resource_id as parent from resource where user_id = ${forker}`;
     assert.equal(copies.length, made);
-    assert.ok(copies.every((c) => c.parent === null), 'the delete cleared the lineage of every copy');
+    assert.ok(
+      copies.every((c) => c.parent === null),
+      'the delete cleared the lineage of every copy',
+    );
     assert.equal(await rawResource(client.sql, parent.id), undefined);
     console.log(`      fork/delete race: ${made} of 20 forks landed before the delete`);
   });

@@ -78,7 +78,10 @@ describe('faults: connections cut and slowed by a TCP proxy on 127.0.0.1, server
     const password = new URL(url).password;
     const described = describeConnectionError(err, { host: '127.0.0.1', port: proxy.port }, password ? [password] : []);
     assert.equal(described.problem, 'lost');
-    assert.equal(described.message, `The connection to the database at 127.0.0.1:${proxy.port} was lost (the server restarted or the network dropped). Reconnecting…`);
+    assert.equal(
+      described.message,
+      `The connection to the database at 127.0.0.1:${proxy.port} was lost (the server restarted or the network dropped). Reconnecting…`,
+    );
     if (password) assert.ok(!described.message.includes(password));
   }
 
@@ -119,7 +122,11 @@ describe('faults: connections cut and slowed by a TCP proxy on 127.0.0.1, server
 
   it('an import cut after 3 of its 10 inserts leaves no partial import; the retry on a new client imports all 10 once', async () => {
     const importer = await newUser(direct, 'fault-importer');
-    const file = { format: exportFormat, version: 1, resources: Array.from({ length: 10 }, (_, i) => ({ name: `Imported ${i}`, resourceType: 'prompt', content: { text: `entry ${i}` } })) };
+    const file = {
+      format: exportFormat,
+      version: 1,
+      resources: Array.from({ length: 10 }, (_, i) => ({ name: `Imported ${i}`, resourceType: 'prompt', content: { text: `entry ${i}` } })),
+    };
     const client = viaProxy();
     let inserts = 0;
     const cut = proxy.cutWhen({
@@ -133,14 +140,23 @@ describe('faults: connections cut and slowed by a TCP proxy on 127.0.0.1, server
     assert.equal(inserts, 3, 'three rows had been inserted in the transaction when it was cut');
     // Wait for the cut session to go (its inserts are uncommitted either way: MVCC never shows them).
     for (let i = 0; i < 100; i++) {
-      const [row] = await direct.sql`select count(*)::int as n from pg_stat_activity where state like 'idle in transaction%' and application_name = 'agent-resources' and datname = current_database()`;
+      const [row] =
+        await direct.sql`select count(*)::int as n from pg_stat_activity where state like 'idle in transaction%' and application_name = 'agent-resources' and datname = current_database()`;
       if (row!.n === 0) break;
       await sleep(50);
     }
-    assert.equal(await countOf(direct.sql`select count(*)::int as count from resource where user_id = ${importer}`), 0, 'no partial import');
+    assert.equal(
+      await countOf(direct.sql`select count(*)::int as count from resource where user_id = ${importer}`),
+      0,
+      'no partial import',
+    );
 
     const retry = viaProxy();
-    assert.deepEqual(await within(10_000, 'the retry', importLibrary(retry.db, importer, file)), { imported: 10, unchanged: 0, skipped: [] });
+    assert.deepEqual(await within(10_000, 'the retry', importLibrary(retry.db, importer, file)), {
+      imported: 10,
+      unchanged: 0,
+      skipped: [],
+    });
     assert.deepEqual(await within(10_000, 'again', importLibrary(retry.db, importer, file)), { imported: 0, unchanged: 10, skipped: [] });
     assert.equal(await countOf(direct.sql`select count(*)::int as count from resource where user_id = ${importer}`), 10);
     await discard(retry);
@@ -152,7 +168,11 @@ describe('faults: connections cut and slowed by a TCP proxy on 127.0.0.1, server
     const edit = { content: { text: 'the edit in the editor' } };
     const client = viaProxy();
     const cut = proxy.cutWhen({ direction: 'up', match: has('update "resource"') });
-    const err = await within(10_000, 'the cut save', failureOf(updateResource(client.db, author, r.id, edit, { expectedUpdatedAt: r.updatedAt })));
+    const err = await within(
+      10_000,
+      'the cut save',
+      failureOf(updateResource(client.db, author, r.id, edit, { expectedUpdatedAt: r.updatedAt })),
+    );
     await within(1_000, 'the cut', cut);
     assertLost(err);
     await discard(client);
@@ -170,12 +190,20 @@ describe('faults: connections cut and slowed by a TCP proxy on 127.0.0.1, server
     const edit = { content: { text: 'saved, but the answer never came' } };
     const client = viaProxy();
     const cut = proxy.cutWhen({ direction: 'down', match: has('UPDATE 1') });
-    const err = await within(10_000, 'the cut save', failureOf(updateResource(client.db, author, r.id, edit, { expectedUpdatedAt: r.updatedAt })));
+    const err = await within(
+      10_000,
+      'the cut save',
+      failureOf(updateResource(client.db, author, r.id, edit, { expectedUpdatedAt: r.updatedAt })),
+    );
     await within(1_000, 'the cut', cut);
     assertLost(err);
     await discard(client);
     const retry = viaProxy();
-    const conflict = await within(10_000, 'the retry', rejection(updateResource(retry.db, author, r.id, edit, { expectedUpdatedAt: r.updatedAt }), ConflictError));
+    const conflict = await within(
+      10_000,
+      'the retry',
+      rejection(updateResource(retry.db, author, r.id, edit, { expectedUpdatedAt: r.updatedAt }), ConflictError),
+    );
     const row = (await rawResource(direct.sql, r.id))!;
     assert.deepEqual(row.content, edit.content, 'the edit is stored');
     assert.equal(conflict.currentUpdatedAt.getTime(), row.updated_at.getTime(), 'the conflict names the stored version');
@@ -233,7 +261,14 @@ describe('faults: connections cut and slowed by a TCP proxy on 127.0.0.1, server
 
   it('a query error is not a connection problem, even when its parameters say "TLS certificate" or "Connection terminated"', async () => {
     const err = await failureOf(
-      direct.db.insert(resource).values({ userId: author, name: 'TLS certificate: Connection terminated, server closed the connection', resourceType: 'tool' as 'prompt', content: {} }),
+      direct.db
+        .insert(resource)
+        .values({
+          userId: author,
+          name: 'TLS certificate: Connection terminated, server closed the connection',
+          resourceType: 'tool' as 'prompt',
+          content: {},
+        }),
     );
     assert.equal(classifyConnectionError(err), 'other', String(err));
     assert.equal(isConnectionProblem(err), false);
@@ -258,13 +293,25 @@ describe('faults: connections cut and slowed by a TCP proxy on 127.0.0.1, server
       const start = Date.now();
       const fork = await within(15_000, 'fork', forkResource(slow.db, forker, parent.id));
       assert.ok(Date.now() - start >= 4 * 300, 'the latency applied to each round trip');
-      const saved = await within(15_000, 'save', updateResource(slow.db, forker, fork.id, { content: { text: 'slow edit' } }, { expectedUpdatedAt: fork.updatedAt }));
+      const saved = await within(
+        15_000,
+        'save',
+        updateResource(slow.db, forker, fork.id, { content: { text: 'slow edit' } }, { expectedUpdatedAt: fork.updatedAt }),
+      );
       assert.deepEqual(saved.content, { text: 'slow edit' });
       const share = await createShare(direct.db, forker, fork.id, { maxAccesses: 2 });
       const redeemed = await within(15_000, 'redeem', redeemShare(slow.db, author, share.shareToken));
       assert.ok(redeemed.ok && redeemed.resource.id === fork.id && redeemed.share.accessCount === 1);
       const importer = await newUser(direct, 'slow-importer');
-      const report = await within(15_000, 'import', importLibrary(slow.db, importer, { format: exportFormat, version: 1, resources: [0, 1].map((i) => ({ name: `Slow ${i}`, resourceType: 'prompt', content: { text: `${i}` } })) }));
+      const report = await within(
+        15_000,
+        'import',
+        importLibrary(slow.db, importer, {
+          format: exportFormat,
+          version: 1,
+          resources: [0, 1].map((i) => ({ name: `Slow ${i}`, resourceType: 'prompt', content: { text: `${i}` } })),
+        }),
+      );
       assert.deepEqual(report, { imported: 2, unchanged: 0, skipped: [] });
       console.log(`      slow server: fork, save, redeem and import in ${Date.now() - start} ms`);
       assert.deepEqual(await forkState(parent.id), { forkCount: 1, children: 1 });

@@ -126,7 +126,9 @@ describe('forkResource', () => {
     });
 
     const refused = async (options: Parameters<typeof forkResource>[3]) => {
-      await unchangedBy(client.sql, [author, forker], () => rejectsNotFound(forkResource(client.db, forker, secret.id, options), 'resource'));
+      await unchangedBy(client.sql, [author, forker], () =>
+        rejectsNotFound(forkResource(client.db, forker, secret.id, options), 'resource'),
+      );
       assert.equal(await forkCount(secret.id), 0);
       assert.equal(await getResourceById(client.db, forker, secret.id), null);
     };
@@ -147,7 +149,7 @@ describe('forkResource', () => {
       await refused({ viaShareToken: share.shareToken });
     });
 
-    it("a live token of a different resource", async () => {
+    it('a live token of a different resource', async () => {
       const elsewhere = await createResource(client.db, author, prompt('Other'));
       const share = await createShare(client.db, author, elsewhere.id);
       await refused({ viaShareToken: share.shareToken });

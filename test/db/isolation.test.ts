@@ -32,8 +32,16 @@ const byId: [name: string, outcome: 'null' | 'resource' | 'share', call: Call][]
   ['getResourceById', 'null', (db, a, r) => getResourceById(db, a, r)],
   ['updateResource (name)', 'resource', (db, a, r) => updateResource(db, a, r, { name: 'Taken over' })],
   ['updateResource (content)', 'resource', (db, a, r) => updateResource(db, a, r, { content: { text: 'Taken over' } })],
-  ['updateResource (type)', 'resource', (db, a, r) => updateResource(db, a, r, { resourceType: 'workflow', content: { steps: [{ text: 'x' }] } })],
-  ['updateResource (expected version)', 'resource', (db, a, r) => updateResource(db, a, r, { isPublic: true }, { expectedUpdatedAt: new Date() })],
+  [
+    'updateResource (type)',
+    'resource',
+    (db, a, r) => updateResource(db, a, r, { resourceType: 'workflow', content: { steps: [{ text: 'x' }] } }),
+  ],
+  [
+    'updateResource (expected version)',
+    'resource',
+    (db, a, r) => updateResource(db, a, r, { isPublic: true }, { expectedUpdatedAt: new Date() }),
+  ],
   ['deleteResource', 'resource', (db, a, r) => deleteResource(db, a, r)],
   ['forkResource', 'resource', (db, a, r) => forkResource(db, a, r)],
   ['createShare', 'resource', (db, a, r) => createShare(db, a, r, { maxAccesses: 5 })],
@@ -42,7 +50,11 @@ const byId: [name: string, outcome: 'null' | 'resource' | 'share', call: Call][]
   ['getShareById', 'null', (db, a, _r, s) => getShareById(db, a, s)],
   ['recordExecution', 'resource', (db, a, r) => recordExecution(db, a, r)],
   ['setPinned', 'resource', (db, a, r) => setPinned(db, a, r, true)],
-  ['createResource with parentResourceId', 'resource', (db, a, r) => createResource(db, a, prompt('Fake lineage', { parentResourceId: r }))],
+  [
+    'createResource with parentResourceId',
+    'resource',
+    (db, a, r) => createResource(db, a, prompt('Fake lineage', { parentResourceId: r })),
+  ],
 ];
 
 /** What the call gives back: null, or the error as a caller would see it. */
@@ -88,7 +100,9 @@ describe('isolation: another user’s id changes nothing and reveals nothing', (
     });
   }
 
-  const writes = byId.filter(([name, expected]) => expected !== 'null' && !name.startsWith('forkResource') && !name.startsWith('createResource'));
+  const writes = byId.filter(
+    ([name, expected]) => expected !== 'null' && !name.startsWith('forkResource') && !name.startsWith('createResource'),
+  );
   for (const [name, expected, call] of writes) {
     it(`${name} on Alice's public resource: readable is not writable`, async () => {
       await unchangedBy(client.sql, [alice, bob], async () => {
@@ -104,9 +118,15 @@ describe('isolation: another user’s id changes nothing and reveals nothing', (
       const own = await getUserResources(client.db, bob, { search: 'Alice', limit: 200 });
       assert.deepEqual(own.items, []);
       const all = await getUserResources(client.db, bob, { limit: 200 });
-      assert.deepEqual(all.items.map((r) => r.name), ['Bob own']);
+      assert.deepEqual(
+        all.items.map((r) => r.name),
+        ['Bob own'],
+      );
       const pub = await getPublicResources(client.db, bob, { search: 'Alice', limit: 200 });
-      assert.deepEqual(pub.items.map((r) => r.id), [published.id]);
+      assert.deepEqual(
+        pub.items.map((r) => r.id),
+        [published.id],
+      );
     });
   });
 
@@ -131,7 +151,11 @@ describe('isolation: a share lets another user read and fork, never write; versi
     alice = await newUser(client, 'alice');
     bob = await newUser(client, 'bob');
     const carol = await newUser(client, 'carol');
-    shared = await createResource(client.db, alice, prompt('Alice shared privately', { description: 'for Bob only', content: { text: 'the shared text' } }));
+    shared = await createResource(
+      client.db,
+      alice,
+      prompt('Alice shared privately', { description: 'for Bob only', content: { text: 'the shared text' } }),
+    );
     published = await createResource(client.db, alice, workflow('Alice published', { isPublic: true }));
     shares.redeemed = await createShare(client.db, alice, shared.id, { maxAccesses: 5 });
     const redeemed = await redeemShare(client.db, bob, shares.redeemed.shareToken);
@@ -161,9 +185,15 @@ describe('isolation: a share lets another user read and fork, never write; versi
       const current = (await getResourceById(client.db, alice, target.id))!;
       await unchangedBy(client.sql, [alice, bob], async () => {
         for (const patch of [{ name: 'Taken over' }, { content: { text: 'x' } }] as const) {
-          const onAlice = await outcomeOf(updateResource(client.db, bob, target.id, patch, { expectedUpdatedAt: current.updatedAt }), 'resource');
+          const onAlice = await outcomeOf(
+            updateResource(client.db, bob, target.id, patch, { expectedUpdatedAt: current.updatedAt }),
+            'resource',
+          );
           const stale = await outcomeOf(updateResource(client.db, bob, target.id, patch, { expectedUpdatedAt: new Date(0) }), 'resource');
-          const onNothing = await outcomeOf(updateResource(client.db, bob, randomId(), patch, { expectedUpdatedAt: current.updatedAt }), 'resource');
+          const onNothing = await outcomeOf(
+            updateResource(client.db, bob, randomId(), patch, { expectedUpdatedAt: current.updatedAt }),
+            'resource',
+          );
           assert.deepEqual([onAlice, stale], [onNothing, onNothing]);
         }
       });
@@ -194,7 +224,12 @@ describe('isolation: a share lets another user read and fork, never write; versi
     const { counts: _before, ...alicesRows } = await snapshot(client.sql, [alice]);
     {
       assert.deepEqual((await getUserResources(client.db, reader, { limit: 200 })).items, []);
-      assert.deepEqual((await getPublicResources(client.db, reader, { search: 'Alice', limit: 200 })).items.filter((r) => r.userId === alice).map((r) => r.id), [published.id]);
+      assert.deepEqual(
+        (await getPublicResources(client.db, reader, { search: 'Alice', limit: 200 })).items
+          .filter((r) => r.userId === alice)
+          .map((r) => r.id),
+        [published.id],
+      );
       assert.deepEqual((await exportLibrary(client.db, reader)).resources, []);
       const fromAlice = JSON.parse(JSON.stringify(await exportLibrary(client.db, alice)));
       const report = await importLibrary(client.db, reader, fromAlice);

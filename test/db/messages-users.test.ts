@@ -58,8 +58,18 @@ describe('messages', () => {
   const rawMessage = async (id: string) => (await client.sql`select * from message where id = ${id}`)[0];
 
   it('stores a message with valid image attachments exactly as given', async () => {
-    const attachments = [image(), image({ url: '/uploads/a/b-c.d/photo.jpeg', mimeType: 'image/jpeg' }), image({ mimeType: 'image/webp' }), image({ mimeType: 'image/gif' })];
-    const created = await createMessage(client.db, { userId: author, role: 'user', content: { text: 'look' }, attachments: attachments as Attachment[] });
+    const attachments = [
+      image(),
+      image({ url: '/uploads/a/b-c.d/photo.jpeg', mimeType: 'image/jpeg' }),
+      image({ mimeType: 'image/webp' }),
+      image({ mimeType: 'image/gif' }),
+    ];
+    const created = await createMessage(client.db, {
+      userId: author,
+      role: 'user',
+      content: { text: 'look' },
+      attachments: attachments as Attachment[],
+    });
     const row = await rawMessage(created.id);
     assert.deepEqual([row!.user_id, row!.role, row!.content, row!.attachments], [author, 'user', { text: 'look' }, attachments]);
   });
@@ -75,11 +85,36 @@ describe('messages', () => {
 
   const rejectedCases: [label: string, field: string, rule: RegExp, input: Record<string, unknown>][] = [
     ['an attachment that is not an image', 'attachments.0.type', /must be "image"/, { attachments: [image({ type: 'file' })] }],
-    ['a url outside /uploads/', 'attachments.0.url', /must be a path under \/uploads\//, { attachments: [image({ url: 'https://example.com/cat.png' })] }],
-    ['an absolute path elsewhere', 'attachments.0.url', /must be a path under \/uploads\//, { attachments: [image({ url: '/etc/passwd' })] }],
-    ['a url climbing out with ..', 'attachments.1.url', /must not contain "\.\."/, { attachments: [image(), image({ url: '/uploads/../secrets.png' })] }],
-    ['a url with a query or odd characters', 'attachments.0.url', /under \/uploads\//, { attachments: [image({ url: '/uploads/x.png?download=1' })] }],
-    ['an svg (not an allowed image type)', 'attachments.0.mimeType', /must be image\/png, image\/jpeg, image\/gif or image\/webp/, { attachments: [image({ mimeType: 'image/svg+xml' })] }],
+    [
+      'a url outside /uploads/',
+      'attachments.0.url',
+      /must be a path under \/uploads\//,
+      { attachments: [image({ url: 'https://example.com/cat.png' })] },
+    ],
+    [
+      'an absolute path elsewhere',
+      'attachments.0.url',
+      /must be a path under \/uploads\//,
+      { attachments: [image({ url: '/etc/passwd' })] },
+    ],
+    [
+      'a url climbing out with ..',
+      'attachments.1.url',
+      /must not contain "\.\."/,
+      { attachments: [image(), image({ url: '/uploads/../secrets.png' })] },
+    ],
+    [
+      'a url with a query or odd characters',
+      'attachments.0.url',
+      /under \/uploads\//,
+      { attachments: [image({ url: '/uploads/x.png?download=1' })] },
+    ],
+    [
+      'an svg (not an allowed image type)',
+      'attachments.0.mimeType',
+      /must be image\/png, image\/jpeg, image\/gif or image\/webp/,
+      { attachments: [image({ mimeType: 'image/svg+xml' })] },
+    ],
     ['a missing mimeType', 'attachments.0.mimeType', /must be image\/png/, { attachments: [{ type: 'image', url: '/uploads/x.png' }] }],
     ['attachments that are not a list', 'attachments', /must be a list of attachments/, { attachments: image() }],
     ['more than 20 attachments', 'attachments', /at most 20 attachments/, { attachments: Array.from({ length: 21 }, () => image()) }],
@@ -90,7 +125,11 @@ describe('messages', () => {
   for (const [label, field, rule, input] of rejectedCases) {
     it(`rejects ${label}, and writes nothing`, async () => {
       await unchangedBy(client.sql, [author], () =>
-        rejectsValidation(createMessage(client.db, { userId: author, role: 'user', content: 'hi', ...input } as Parameters<typeof createMessage>[1]), field, rule),
+        rejectsValidation(
+          createMessage(client.db, { userId: author, role: 'user', content: 'hi', ...input } as Parameters<typeof createMessage>[1]),
+          field,
+          rule,
+        ),
       );
     });
   }

@@ -30,7 +30,13 @@ async function describeSchema(url: string) {
     const indexes = await sql`select tablename, indexname, indexdef from pg_indexes where schemaname = 'public' order by 1, 2`;
     const extensions = await sql`select extname from pg_extension order by 1`;
     const migrations = await sql`select hash from drizzle.__drizzle_migrations order by id`;
-    return { columns: [...columns], constraints: [...constraints], indexes: [...indexes], extensions: [...extensions], migrations: [...migrations] };
+    return {
+      columns: [...columns],
+      constraints: [...constraints],
+      indexes: [...indexes],
+      extensions: [...extensions],
+      migrations: [...migrations],
+    };
   } finally {
     await sql.end();
   }
@@ -99,7 +105,10 @@ describe('migrations', function () {
   it('three concurrent migrations of one fresh database all succeed and apply each migration once', async () => {
     const url = await freshDatabase('ar_migrate_race');
     const results = await Promise.allSettled([1, 2, 3].map(() => migrateDatabase(url, migrationsFolder)));
-    assert.deepEqual(results.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status)), ['fulfilled', 'fulfilled', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status)),
+      ['fulfilled', 'fulfilled', 'fulfilled'],
+    );
     const reference = await freshDatabase('ar_migrate_ref');
     await migrateDatabase(reference, migrationsFolder);
     const [raced, serial] = await Promise.all([describeSchema(url), describeSchema(reference)]);
@@ -188,7 +197,9 @@ describe('migrations', function () {
       });
       const liveConstraints = live.constraints.map((c) => {
         const table = String(c.table_name).replace(/"/g, '');
-        const action = /^FOREIGN KEY/.test(c.def) ? ` ${/ON DELETE (SET NULL|CASCADE)/.exec(c.def)?.[1]?.toLowerCase() ?? 'no action'}` : '';
+        const action = /^FOREIGN KEY/.test(c.def)
+          ? ` ${/ON DELETE (SET NULL|CASCADE)/.exec(c.def)?.[1]?.toLowerCase() ?? 'no action'}`
+          : '';
         return `${table}: ${c.conname}${action}`;
       });
       assert.deepEqual(liveConstraints.sort(), declaredConstraints.sort());

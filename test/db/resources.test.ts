@@ -75,7 +75,9 @@ describe('resources', () => {
 
     it('stores each type with its content as given, keeping keys the chat app may add', async () => {
       for (const input of [
-        prompt('P', { content: { text: 'x', language: 'markdown', source: { file: 'a.md', range: { startLine: 1, endLine: 3 } }, appKey: 1 } }),
+        prompt('P', {
+          content: { text: 'x', language: 'markdown', source: { file: 'a.md', range: { startLine: 1, endLine: 3 } }, appKey: 1 },
+        }),
         workflow('W'),
         agentConfig('A', { isPublic: true }),
       ]) {
@@ -116,7 +118,10 @@ describe('resources', () => {
       await createResource(client.db, you, prompt('Yours, private'));
       await createResource(client.db, you, prompt('Yours, public', { isPublic: true }));
       const page = await getUserResources(client.db, me);
-      assert.deepEqual(page.items.map((r) => r.id), [mine.id]);
+      assert.deepEqual(
+        page.items.map((r) => r.id),
+        [mine.id],
+      );
       assert.ok(page.items.every((r) => r.userId === me));
       assert.equal((await getUserResources(client.db, you)).items.length, 2);
     });
@@ -182,7 +187,11 @@ describe('resources', () => {
     it('validates content against the resource’s type and writes nothing when it does not fit', async () => {
       const created = await createResource(client.db, owner, prompt('Typed'));
       await unchangedBy(client.sql, [owner], () =>
-        rejectsValidation(updateResource(client.db, owner, created.id, { content: { steps: [{ text: 'a' }] } }), 'content.text', /required/),
+        rejectsValidation(
+          updateResource(client.db, owner, created.id, { content: { steps: [{ text: 'a' }] } }),
+          'content.text',
+          /required/,
+        ),
       );
     });
 
@@ -271,10 +280,16 @@ describe('resources', () => {
       const after = (await rawResource(client.sql, older.id))!;
       assert.equal(after.pinned, true);
       assert.equal(after.updated_at.getTime(), before.updated_at.getTime());
-      assert.deepEqual((await getUserResources(client.db, user)).items.map((r) => r.id), [older.id, newer.id]);
+      assert.deepEqual(
+        (await getUserResources(client.db, user)).items.map((r) => r.id),
+        [older.id, newer.id],
+      );
       await setPinned(client.db, user, older.id, false);
       assert.equal((await rawResource(client.sql, older.id))!.pinned, false);
-      assert.deepEqual((await getUserResources(client.db, user)).items.map((r) => r.id), [newer.id, older.id]);
+      assert.deepEqual(
+        (await getUserResources(client.db, user)).items.map((r) => r.id),
+        [newer.id, older.id],
+      );
       // A save based on the version loaded before pinning is not a conflict.
       await updateResource(client.db, user, older.id, { name: 'Renamed' }, { expectedUpdatedAt: before.updated_at });
     });
@@ -286,7 +301,10 @@ describe('resources', () => {
       const [row] = await client.sql`insert into resource (user_id, name, resource_type, content)
         values (${user}, 'From the app', 'prompt', '{"body": "no text field"}') returning id`;
       const listed = await getUserResources(client.db, user);
-      assert.deepEqual(listed.items.map((r) => r.name), ['From the app']);
+      assert.deepEqual(
+        listed.items.map((r) => r.name),
+        ['From the app'],
+      );
       const read = await getResourceById(client.db, user, row!.id);
       assert.ok(read);
       assert.deepEqual(readContent(read.resourceType, read.content), { ok: false, reason: 'content.text: is required text' });

@@ -63,7 +63,14 @@ describe('schema', () => {
     for (const [table, columns] of Object.entries(expectedColumns)) {
       it(`${table} has exactly the ${columns.length} columns of the data model, with their types, nullability and defaults`, async () => {
         const rows = await client.sql<
-          { column_name: string; data_type: string; character_maximum_length: number | null; datetime_precision: number | null; is_nullable: string; column_default: string | null }[]
+          {
+            column_name: string;
+            data_type: string;
+            character_maximum_length: number | null;
+            datetime_precision: number | null;
+            is_nullable: string;
+            column_default: string | null;
+          }[]
         >`select column_name, data_type, character_maximum_length, datetime_precision, is_nullable, column_default
           from information_schema.columns where table_schema = 'public' and table_name = ${table} order by ordinal_position`;
         const actual: Column[] = rows.map((r) => [
@@ -100,16 +107,13 @@ describe('schema', () => {
         [userId, type],
       );
 
-    it("rejects a resource_type outside workflow | prompt | agent_config with a check violation (23514)", async () => {
+    it('rejects a resource_type outside workflow | prompt | agent_config with a check violation (23514)', async () => {
       await rejectsWithCode(insertResource('bogus'), '23514', 'resource_type_check');
       await rejectsWithCode(insertResource('Prompt'), '23514', 'resource_type_check');
     });
 
     it('the check also holds through drizzle, whose wrapped error still carries the code', async () => {
-      await rejectsWithCode(
-        client.db.insert(resource).values({ userId, name: 'x', resourceType: 'bogus' as never, content: {} }),
-        '23514',
-      );
+      await rejectsWithCode(client.db.insert(resource).values({ userId, name: 'x', resourceType: 'bogus' as never, content: {} }), '23514');
     });
 
     it('accepts each of the three resource types, and defaults to workflow', async () => {
@@ -117,7 +121,8 @@ describe('schema', () => {
         const [row] = await insertResource(type);
         assert.equal((await rawResource(client.sql, row!.id))!.resource_type, type);
       }
-      const [row] = await client.sql`insert into resource (user_id, name, content) values (${userId}, 'no type', '{}') returning resource_type`;
+      const [row] =
+        await client.sql`insert into resource (user_id, name, content) values (${userId}, 'no type', '{}') returning resource_type`;
       assert.equal(row!.resource_type, 'workflow');
     });
 
@@ -130,7 +135,10 @@ describe('schema', () => {
     it('rejects a missing name or content (23502) and a name over 255 characters (22001)', async () => {
       await rejectsWithCode(client.sql`insert into resource (user_id, name, content) values (${userId}, null, '{}')`, '23502');
       await rejectsWithCode(client.sql`insert into resource (user_id, name, content) values (${userId}, 'x', null)`, '23502');
-      await rejectsWithCode(client.sql`insert into resource (user_id, name, content) values (${userId}, ${'n'.repeat(256)}, '{}')`, '22001');
+      await rejectsWithCode(
+        client.sql`insert into resource (user_id, name, content) values (${userId}, ${'n'.repeat(256)}, '{}')`,
+        '22001',
+      );
       await client.sql`insert into resource (user_id, name, content) values (${userId}, ${'n'.repeat(255)}, '{}')`;
     });
 
@@ -221,7 +229,7 @@ describe('schema', () => {
       assert.ok(share, "the other user's share of their fork is kept");
     });
 
-    it("deleting a parent keeps its forks and sets their parent_resource_id to null", async () => {
+    it('deleting a parent keeps its forks and sets their parent_resource_id to null', async () => {
       const parent = await createResource(client.db, userId, prompt('Parent'));
       const a = await forkResource(client.db, userId, parent.id);
       const b = await forkResource(client.db, userId, a.id);

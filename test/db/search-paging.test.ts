@@ -71,11 +71,14 @@ describe('listing: search, filter, order and paging', () => {
       }
     });
 
-    it("the default order is pinned first, then most recently updated (ties by id)", async () => {
+    it('the default order is pinned first, then most recently updated (ties by id)', async () => {
       const { items, nextCursor } = await getUserResources(client.db, user, { limit: 200 });
       assert.equal(items.length, total);
       assert.equal(nextCursor, undefined);
-      assert.deepEqual(items.map((r) => r.id), [...items].sort((a, b) => compare('updated', a, b)).map((r) => r.id));
+      assert.deepEqual(
+        items.map((r) => r.id),
+        [...items].sort((a, b) => compare('updated', a, b)).map((r) => r.id),
+      );
       assert.ok(items.slice(0, 5).every((r) => r.pinned) && items.slice(5).every((r) => !r.pinned));
     });
 
@@ -83,21 +86,35 @@ describe('listing: search, filter, order and paging', () => {
       it(`sort "${sort}": pages of 1, 4 and 7 cover every row exactly once, in the documented order, despite ties`, async () => {
         const { items: full } = await getUserResources(client.db, user, { sort, limit: 200 });
         const expected = [...full].sort((a, b) => compare(sort, a, b)).map((r) => r.id);
-        assert.deepEqual(full.map((r) => r.id), expected, 'one page is in order');
+        assert.deepEqual(
+          full.map((r) => r.id),
+          expected,
+          'one page is in order',
+        );
         assert.ok(new Set(full.map((r) => keyOf[sort](r))).size < total, 'the data has ties in this key');
         for (const limit of [1, 4, 7]) {
           const paged = await allPages((cursor) => getUserResources(client.db, user, { sort, limit, cursor }), limit);
-          assert.deepEqual(paged.map((r) => r.id), expected, `pages of ${limit}`);
+          assert.deepEqual(
+            paged.map((r) => r.id),
+            expected,
+            `pages of ${limit}`,
+          );
         }
       });
     }
 
     it('a type filter and a search page the same way', async () => {
-      const paged = await allPages((cursor) => getUserResources(client.db, user, { type: 'workflow', search: 'ALPHA', limit: 2, cursor }), 2);
+      const paged = await allPages(
+        (cursor) => getUserResources(client.db, user, { type: 'workflow', search: 'ALPHA', limit: 2, cursor }),
+        2,
+      );
       const { items } = await getUserResources(client.db, user, { limit: 200 });
       const expected = items.filter((r) => r.resourceType === 'workflow' && r.name === 'alpha').map((r) => r.id);
       assert.ok(expected.length >= 3);
-      assert.deepEqual(paged.map((r) => r.id), expected);
+      assert.deepEqual(
+        paged.map((r) => r.id),
+        expected,
+      );
     });
 
     it('the next page still follows on when the last row shown was deleted, and a new row does not repeat others', async () => {
@@ -108,7 +125,10 @@ describe('listing: search, filter, order and paging', () => {
       await deleteResource(client.db, other, first.items[2]!.id);
       await createResource(client.db, other, prompt('new'));
       const rest = await allPages((cursor) => getUserResources(client.db, other, { limit: 3, cursor: cursor ?? first.nextCursor }), 3);
-      assert.deepEqual(rest.map((r) => r.id), before.slice(3));
+      assert.deepEqual(
+        rest.map((r) => r.id),
+        before.slice(3),
+      );
     });
 
     it('list items carry the share count and everything but the content', async () => {
@@ -152,8 +172,16 @@ describe('listing: search, filter, order and paging', () => {
       await rejectsValidation(getUserResources(client.db, user, { limit: 0 }), 'limit', /too small|>=1/i);
       await rejectsValidation(getUserResources(client.db, user, { limit: 201 }), 'limit', /too big|<=200/i);
       await rejectsValidation(getUserResources(client.db, user, { limit: 2.5 }), 'limit', /expected int/i);
-      await rejectsValidation(getUserResources(client.db, user, { sort: 'random' as SortOrder }), 'sort', /must be one of updated, created, name, executions/);
-      await rejectsValidation(getUserResources(client.db, user, { type: 'tool' as 'prompt' }), 'type', /must be one of workflow, prompt, agent_config/);
+      await rejectsValidation(
+        getUserResources(client.db, user, { sort: 'random' as SortOrder }),
+        'sort',
+        /must be one of updated, created, name, executions/,
+      );
+      await rejectsValidation(
+        getUserResources(client.db, user, { type: 'tool' as 'prompt' }),
+        'type',
+        /must be one of workflow, prompt, agent_config/,
+      );
       await rejectsValidation(getUserResources(client.db, user, { search: 'x'.repeat(256) }), 'search', /at most 255/);
       await rejectsValidation(getUserResources(client.db, user, { order: 'asc' } as ListOptions), 'input', /unknown field\(s\) order/);
     });
@@ -224,7 +252,10 @@ describe('listing: search, filter, order and paging', () => {
 
     it('a type filter alone returns only that type', async () => {
       const { items } = await getUserResources(client.db, user, { type: 'prompt' });
-      assert.deepEqual(items.map((r) => r.name), ['deploy prompt']);
+      assert.deepEqual(
+        items.map((r) => r.name),
+        ['deploy prompt'],
+      );
     });
   });
 
@@ -237,14 +268,23 @@ describe('listing: search, filter, order and paging', () => {
       await createResource(client.db, me, prompt(`${marker} mine`, { isPublic: true }));
       await createResource(client.db, a, prompt(`${marker} private`));
       const expected: string[] = [];
-      for (const [owner, i] of [[a, 1], [b, 2], [a, 3], [b, 4], [a, 5]] as const) {
+      for (const [owner, i] of [
+        [a, 1],
+        [b, 2],
+        [a, 3],
+        [b, 4],
+        [a, 5],
+      ] as const) {
         expected.push((await createResource(client.db, owner, agentConfig(`${marker} public ${i}`, { isPublic: true }))).id);
       }
       const paged = await allPages((cursor) => getPublicResources(client.db, me, { search: marker, limit: 2, cursor }), 2);
       assert.deepEqual(new Set(paged.map((r) => r.id)), new Set(expected));
       assert.equal(paged.length, expected.length);
       assert.ok(paged.every((r) => r.isPublic && r.userId !== me));
-      assert.deepEqual(paged.map((r) => r.id), [...paged].sort((x, y) => compare('updated', x, y)).map((r) => r.id));
+      assert.deepEqual(
+        paged.map((r) => r.id),
+        [...paged].sort((x, y) => compare('updated', x, y)).map((r) => r.id),
+      );
     });
   });
 });

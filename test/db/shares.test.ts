@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import type { DatabaseClient } from '../../src/db/client';
-import {
-  createResource,
-  createShare,
-  deleteResource,
-  getShareById,
-  listShares,
-  redeemShare,
-  revokeShare,
-} from '../../src/db/queries';
+import { createResource, createShare, deleteResource, getShareById, listShares, redeemShare, revokeShare } from '../../src/db/queries';
 import { shareTokenPattern } from '../../src/db/tokens';
 import { rejectsNotFound, rejectsValidation } from './support/expect';
 import { newUser, sharedDatabase } from './support/database';
@@ -46,7 +38,8 @@ describe('shares', () => {
       const [row] = await client.sql`select extract(epoch from expires_at - created_at)::int as seconds, max_accesses
         from resource_share where id = ${share.id}`;
       assert.deepEqual({ ...row }, { seconds: 24 * 3600, max_accesses: 5 });
-      const [halfRow] = await client.sql`select extract(epoch from expires_at - created_at)::int as seconds from resource_share where id = ${half.id}`;
+      const [halfRow] =
+        await client.sql`select extract(epoch from expires_at - created_at)::int as seconds from resource_share where id = ${half.id}`;
       assert.equal(halfRow!.seconds, 1800);
       assert.equal(share.expiresAt!.getTime() - share.createdAt.getTime(), 24 * 3600 * 1000);
     });
@@ -69,7 +62,10 @@ describe('shares', () => {
       await client.sql`update resource_share set created_at = created_at - interval '1 minute' where id = ${first.id}`;
       await redeemShare(client.db, guest, first.shareToken);
       const shares = await listShares(client.db, owner, r.id);
-      assert.deepEqual(shares.map((s) => s.id), [second.id, first.id]);
+      assert.deepEqual(
+        shares.map((s) => s.id),
+        [second.id, first.id],
+      );
       assert.equal(shares[1]!.accessCount, 1);
       assert.equal(shares[1]!.maxAccesses, 3);
       assert.deepEqual(await listShares(client.db, owner, (await createResource(client.db, owner, prompt('None'))).id), []);
@@ -169,8 +165,18 @@ describe('shares', () => {
     });
 
     it('a malformed token is a ValidationError naming the token, and counts nothing', async () => {
-      for (const token of ['', 'short', 'A'.repeat(31), 'A'.repeat(33), `${'A'.repeat(31)}-`, `${'A'.repeat(16)} ${'A'.repeat(15)}`, "' or 1=1 --"]) {
-        await unchangedBy(client.sql, [owner], () => rejectsValidation(redeemShare(client.db, guest, token), 'token', /32 letters and digits/));
+      for (const token of [
+        '',
+        'short',
+        'A'.repeat(31),
+        'A'.repeat(33),
+        `${'A'.repeat(31)}-`,
+        `${'A'.repeat(16)} ${'A'.repeat(15)}`,
+        "' or 1=1 --",
+      ]) {
+        await unchangedBy(client.sql, [owner], () =>
+          rejectsValidation(redeemShare(client.db, guest, token), 'token', /32 letters and digits/),
+        );
       }
     });
   });

@@ -60,7 +60,8 @@ describe('share tokens', function () {
       (crypto as { randomBytes: unknown }).randomBytes = (size: number) => Buffer.alloc(size, 0);
       assert.equal(generateShareToken(), 'A'.repeat(32), 'byte 0 maps to the first letter');
       // Bytes at or above 248 (the largest multiple of 62 below 256) are skipped, not folded onto a letter.
-      (crypto as { randomBytes: unknown }).randomBytes = (size: number) => Buffer.from(Array.from({ length: size }, (_, i) => (i % 2 ? 255 : 61)));
+      (crypto as { randomBytes: unknown }).randomBytes = (size: number) =>
+        Buffer.from(Array.from({ length: size }, (_, i) => (i % 2 ? 255 : 61)));
       assert.equal(generateShareToken(), '9'.repeat(32));
     } finally {
       crypto.randomBytes = original.randomBytes;
@@ -83,11 +84,13 @@ describe('share tokens', function () {
 
     it('10,000 shares with generated tokens insert cleanly: 10,000 distinct well-formed tokens in the table', async () => {
       const owner = await newUser(client, 'sharer10k');
-      const ids = (await Promise.all(Array.from({ length: 10 }, (_, i) => createResource(client.db, owner, prompt(`Shared ${i}`))))).map((r) => r.id);
+      const ids = (await Promise.all(Array.from({ length: 10 }, (_, i) => createResource(client.db, owner, prompt(`Shared ${i}`))))).map(
+        (r) => r.id,
+      );
       for (let chunk = 0; chunk < 5; chunk++) {
-        await client.db.insert(resourceShare).values(
-          Array.from({ length: 2_000 }, (_, i) => ({ resourceId: ids[i % ids.length]!, shareToken: generateShareToken() })),
-        );
+        await client.db
+          .insert(resourceShare)
+          .values(Array.from({ length: 2_000 }, (_, i) => ({ resourceId: ids[i % ids.length]!, shareToken: generateShareToken() })));
       }
       const [row] = await tokenStats(ids);
       assert.deepEqual({ ...row }, { shares: 10_000, tokens: 10_000, well_formed: 10_000 });
@@ -95,7 +98,9 @@ describe('share tokens', function () {
 
     it('1,000 shares made through createShare, 20 at a time, all land with distinct tokens', async () => {
       const owner = await newUser(client, 'sharer1k');
-      const ids = (await Promise.all(Array.from({ length: 4 }, (_, i) => createResource(client.db, owner, prompt(`Shared ${i}`))))).map((r) => r.id);
+      const ids = (await Promise.all(Array.from({ length: 4 }, (_, i) => createResource(client.db, owner, prompt(`Shared ${i}`))))).map(
+        (r) => r.id,
+      );
       let next = 0;
       const worker = async () => {
         while (next < 1_000) {
@@ -127,17 +132,26 @@ describe('share tokens', function () {
         }
       };
       const workers = Promise.all(Array.from({ length: 10 }, worker));
-      while (outcomes.filter((o) => o.outcome === 'ok').length < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (outcomes.filter((o) => o.outcome === 'ok').length < 20 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 5));
       await revokeShare(client.db, owner, share.id);
       revokedAt = performance.now();
       assert.deepEqual(await redeemShare(client.db, guest, share.shareToken), { ok: false, reason: 'unknown' }, 'right after the revoke');
       await rejectsNotFound(forkResource(client.db, guest, r.id, { viaShareToken: share.shareToken }), 'resource');
       await workers;
-      assert.ok(outcomes.every((o) => o.outcome === 'ok' || o.outcome === 'unknown'), [...new Set(outcomes.map((o) => o.outcome))].join(', '));
+      assert.ok(
+        outcomes.every((o) => o.outcome === 'ok' || o.outcome === 'unknown'),
+        [...new Set(outcomes.map((o) => o.outcome))].join(', '),
+      );
       const late = outcomes.filter((o) => o.startedAt > revokedAt);
-      assert.ok(late.every((o) => o.outcome === 'unknown'), 'nothing started after the revoke succeeded');
+      assert.ok(
+        late.every((o) => o.outcome === 'unknown'),
+        'nothing started after the revoke succeeded',
+      );
       assert.ok(outcomes.filter((o) => o.outcome === 'ok').length >= 20);
-      console.log(`      revoke race: ${outcomes.filter((o) => o.outcome === 'ok').length} redemptions before the revoke, ${outcomes.filter((o) => o.outcome === 'unknown').length} "unknown" after`);
+      console.log(
+        `      revoke race: ${outcomes.filter((o) => o.outcome === 'ok').length} redemptions before the revoke, ${outcomes.filter((o) => o.outcome === 'unknown').length} "unknown" after`,
+      );
     });
   });
 });

@@ -47,13 +47,25 @@ describe('export and import of a library', () => {
       ],
     });
     assert.equal(report.imported, 1);
-    assert.deepEqual(report.skipped.map((s) => [s.index, s.reason.split(':')[0]]), [[1, 'name'], [2, 'content.steps'], [3, 'resourceType']]);
-    assert.deepEqual((await getUserResources(client.db, to)).items.map((r) => r.name), ['Good']);
+    assert.deepEqual(
+      report.skipped.map((s) => [s.index, s.reason.split(':')[0]]),
+      [
+        [1, 'name'],
+        [2, 'content.steps'],
+        [3, 'resourceType'],
+      ],
+    );
+    assert.deepEqual(
+      (await getUserResources(client.db, to)).items.map((r) => r.name),
+      ['Good'],
+    );
   });
 
   it('a file that is not a library export is a ValidationError and imports nothing', async () => {
     const to = await newUser(client, 'importer');
-    await unchangedBy(client.sql, [to], () => rejectsValidation(importLibrary(client.db, to, { resources: [] }), 'format', /Export Library/));
+    await unchangedBy(client.sql, [to], () =>
+      rejectsValidation(importLibrary(client.db, to, { resources: [] }), 'format', /Export Library/),
+    );
     await unchangedBy(client.sql, [to], () =>
       rejectsValidation(importLibrary(client.db, to, { format: exportFormat, version: 2, resources: [] }), 'version', /must be 1/),
     );

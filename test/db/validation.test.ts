@@ -58,25 +58,65 @@ describe('validation: every rejected input names the field and the rule, and wri
       ['no name', 'name', /must be text/, { resourceType: 'prompt', content: { text: 'x' } }],
       ['a description over 10,000 characters', 'description', /at most 10000 characters/, prompt('D', { description: 'd'.repeat(10_001) })],
       ['a description with a NUL character', 'description', /NUL/, prompt('D', { description: 'a\u0000b' })],
-      ['an unknown resource type', 'resourceType', /must be one of workflow, prompt, agent_config/, { ...prompt('T'), resourceType: 'tool' }],
+      [
+        'an unknown resource type',
+        'resourceType',
+        /must be one of workflow, prompt, agent_config/,
+        { ...prompt('T'), resourceType: 'tool' },
+      ],
       ['no resource type', 'resourceType', /must be one of workflow, prompt, agent_config/, { name: 'T', content: { text: 'x' } }],
       ['isPublic that is not a boolean', 'isPublic', /expected boolean/, prompt('P', { isPublic: 'yes' as unknown as boolean })],
       ['content over 1 MiB', 'content', /at most 1024 KiB as JSON/, prompt('Big', { content: { text: megabyte } })],
-      ['content over 1 MiB in UTF-8 bytes though under a million characters', 'content', /at most 1024 KiB/, prompt('Big', { content: { text: 'é'.repeat(600_000) } })],
-      ['content nested deeper than 64 levels', 'content', /nested deeper than 64 levels/, agentConfig('Deep', { content: { config: nested(64) } })],
+      [
+        'content over 1 MiB in UTF-8 bytes though under a million characters',
+        'content',
+        /at most 1024 KiB/,
+        prompt('Big', { content: { text: 'é'.repeat(600_000) } }),
+      ],
+      [
+        'content nested deeper than 64 levels',
+        'content',
+        /nested deeper than 64 levels/,
+        agentConfig('Deep', { content: { config: nested(64) } }),
+      ],
       ['content with a NUL character in a string', 'content', /NUL/, prompt('Nul', { content: { text: 'a\u0000b' } })],
       ['content with a NUL character in a key', 'content', /NUL/, agentConfig('Nul', { content: { config: { 'k\u0000': 1 } } })],
       ['a prompt without text', 'content.text', /is required text/, prompt('P', { content: { language: 'md' } })],
-      ['a prompt whose content is not an object', 'content', /JSON object of the form \{ "text": \.\.\. \} for a prompt/, prompt('P', { content: 'just text' })],
-      ['a prompt with a badly named variable', 'content.variables.0', /must be a name of letters, digits/, prompt('P', { content: { text: 'x', variables: ['has space'] } })],
+      [
+        'a prompt whose content is not an object',
+        'content',
+        /JSON object of the form \{ "text": \.\.\. \} for a prompt/,
+        prompt('P', { content: 'just text' }),
+      ],
+      [
+        'a prompt with a badly named variable',
+        'content.variables.0',
+        /must be a name of letters, digits/,
+        prompt('P', { content: { text: 'x', variables: ['has space'] } }),
+      ],
       ['a workflow with no steps', 'content.steps', /at least one step/, workflow('W', { content: { steps: [] } })],
       ['a workflow without a steps list', 'content.steps', /must be a list of steps/, workflow('W', { content: { step: 'one' } })],
-      ['a workflow step without text', 'content.steps.1.text', /is required text/, workflow('W', { content: { steps: [{ text: 'ok' }, { name: 'no text' }] } })],
-      ['an agent_config whose config is an array', 'content.config', /must be a JSON object/, agentConfig('A', { content: { config: [1, 2] } })],
+      [
+        'a workflow step without text',
+        'content.steps.1.text',
+        /is required text/,
+        workflow('W', { content: { steps: [{ text: 'ok' }, { name: 'no text' }] } }),
+      ],
+      [
+        'an agent_config whose config is an array',
+        'content.config',
+        /must be a JSON object/,
+        agentConfig('A', { content: { config: [1, 2] } }),
+      ],
       ['an agent_config without config', 'content.config', /must be a JSON object/, agentConfig('A', { content: { settings: {} } })],
       ['no content', 'content', /is required/, { name: 'X', resourceType: 'workflow' }],
       ['undefined content', 'content', /is required/, { name: 'X', resourceType: 'workflow', content: undefined }],
-      ['null content', 'content', /JSON object of the form \{ "steps": \[\.\.\.\] \} for a workflow/, { name: 'X', resourceType: 'workflow', content: null }],
+      [
+        'null content',
+        'content',
+        /JSON object of the form \{ "steps": \[\.\.\.\] \} for a workflow/,
+        { name: 'X', resourceType: 'workflow', content: null },
+      ],
       ['a malformed parentResourceId', 'parentResourceId', /UUID/i, prompt('P', { parentResourceId: 'nope' })],
     ];
     for (const [label, field, rule, input] of cases) {
@@ -114,11 +154,16 @@ describe('validation: every rejected input names the field and the rule, and wri
       ['counters and ownership', 'input', /unknown field\(s\) userId, forkCount/, { userId: randomId(), forkCount: 99 }],
     ];
     for (const [label, field, rule, patch] of cases) {
-      it(`rejects ${label}`, () => rejected(() => updateResource(client.db, owner, existing.id, patch as UpdateResourceInput), field, rule));
+      it(`rejects ${label}`, () =>
+        rejected(() => updateResource(client.db, owner, existing.id, patch as UpdateResourceInput), field, rule));
     }
 
     it('rejects an expectedUpdatedAt that is not a valid date', () =>
-      rejected(() => updateResource(client.db, owner, existing.id, { name: 'x' }, { expectedUpdatedAt: new Date('nonsense') }), 'expectedUpdatedAt', /date/i));
+      rejected(
+        () => updateResource(client.db, owner, existing.id, { name: 'x' }, { expectedUpdatedAt: new Date('nonsense') }),
+        'expectedUpdatedAt',
+        /date/i,
+      ));
   });
 
   describe('forkResource', () => {

@@ -29,8 +29,10 @@ export async function runTestsInElectron({ extensionPath, testsPath, workspacePa
     const name = '@vscode/test-electron'; // optional: not in package.json
     testElectron = await import(name);
   } catch {
-    throw new Error('@vscode/test-electron is not installed: run `npm install --no-save @vscode/test-electron` '
-      + '(needs internet to download VS Code), or use test/host/run.mjs offline.');
+    throw new Error(
+      '@vscode/test-electron is not installed: run `npm install --no-save @vscode/test-electron` ' +
+        '(needs internet to download VS Code), or use test/host/run.mjs offline.',
+    );
   }
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     console.warn('[test-electron] no display: run under `xvfb-run -a` if VS Code fails to start');
@@ -75,6 +77,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.exit(2);
   }
   runTestsInElectron({
-    extensionPath: values.extension, testsPath: values.tests, workspacePath: values.workspace, version: values.version,
-  }).then((code) => process.exit(code), (err) => { console.error(`[test-electron] ${err.message ?? err}`); process.exit(1); });
+    extensionPath: values.extension,
+    testsPath: values.tests,
+    workspacePath: values.workspace,
+    version: values.version,
+  }).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`[test-electron] ${err.message ?? err}`);
+      process.exit(1);
+    },
+  );
 }

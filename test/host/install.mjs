@@ -2,7 +2,16 @@
 // web workbench) into a cache folder, plus Debian's chromium. See /work/shared/vscode-test-host.md.
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync,
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,8 +27,15 @@ const MARKER = '.install-complete';
 // postinstall runs in lib/vscode.
 const TOP_SCRIPTS = ['code-server', 'argon2'];
 const VSCODE_SCRIPTS = [
-  'node-pty', 'kerberos', 'native-watchdog', '@parcel/watcher', '@vscode/ripgrep', '@vscode/spdlog',
-  '@vscode/deviceid', '@vscode/windows-process-tree', '@vscode/windows-registry',
+  'node-pty',
+  'kerberos',
+  'native-watchdog',
+  '@parcel/watcher',
+  '@vscode/ripgrep',
+  '@vscode/spdlog',
+  '@vscode/deviceid',
+  '@vscode/windows-process-tree',
+  '@vscode/windows-registry',
 ];
 
 // @vscode/ripgrep@1.15.11 downloads rg from GitHub unless this file is in $TMPDIR.
@@ -64,7 +80,8 @@ function ensureAptPackages() {
   log(`apt-get install ${missing.join(' ')}`);
   run('apt-get', ['update', '-qq']);
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
-    ...process.env, DEBIAN_FRONTEND: 'noninteractive',
+    ...process.env,
+    DEBIAN_FRONTEND: 'noninteractive',
   });
 }
 
@@ -93,11 +110,18 @@ function installCodeServer(/** @type {string} */ prefix) {
     // npm 11 rejects allow-scripts given as a flag or env var in a project install, and would
     // export it to the nested install, so it goes in files: package.json for the top level, and
     // lib/vscode/.npmrc, written between unpacking (scripts off) and running the scripts (rebuild).
-    writeFileSync(join(staging, 'package.json'), JSON.stringify({
-      private: true,
-      dependencies: { 'code-server': CODE_SERVER_VERSION },
-      allowScripts: Object.fromEntries(TOP_SCRIPTS.map((name) => [name, true])),
-    }, null, 2));
+    writeFileSync(
+      join(staging, 'package.json'),
+      JSON.stringify(
+        {
+          private: true,
+          dependencies: { 'code-server': CODE_SERVER_VERSION },
+          allowScripts: Object.fromEntries(TOP_SCRIPTS.map((name) => [name, true])),
+        },
+        null,
+        2,
+      ),
+    );
     log(`npm install code-server@${CODE_SERVER_VERSION} into ${prefix} (about a minute, log: ${logFile})`);
     run('npm', ['install', '--ignore-scripts'], env, staging, logFd);
     const codeServerDir = join(staging, 'node_modules', 'code-server');
@@ -161,6 +185,9 @@ function run(cmd, args, env = process.env, cwd = undefined, logFd = undefined) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   ensureHost().then(
     (host) => console.log(JSON.stringify(host, null, 2)),
-    (err) => { console.error(`[test-host] ${err.message}`); process.exit(1); },
+    (err) => {
+      console.error(`[test-host] ${err.message}`);
+      process.exit(1);
+    },
   );
 }

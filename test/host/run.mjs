@@ -3,7 +3,18 @@
 // Steps and flags follow /work/shared/vscode-test-host.md.
 import { spawn } from 'node:child_process';
 import {
-  appendFileSync, chmodSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync,
+  appendFileSync,
+  chmodSync,
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,8 +26,14 @@ import { ensureHost } from './install.mjs';
 
 const DEFAULT_TIMEOUT_MS = 180_000;
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
 ];
 export const DEFAULT_SETTINGS = {
   'telemetry.telemetryLevel': 'off',
@@ -29,7 +46,8 @@ export const DEFAULT_SETTINGS = {
 };
 // The workbench's own startup lines arrive on the same channel as the extension host's console;
 // they stay in output.log but are not printed.
-const WORKBENCH_CHATTER = /^(Resolv(ing|ed) connection token|Creating a socket|Ignoring fetching additional builtin|\[Service Worker\]|ChatSessionStore:|Updating additional builtin extensions cache|Creation of workbench contribution)/;
+const WORKBENCH_CHATTER =
+  /^(Resolv(ing|ed) connection token|Creating a socket|Ignoring fetching additional builtin|\[Service Worker\]|ChatSessionStore:|Updating additional builtin extensions cache|Creation of workbench contribution)/;
 
 /** @param {string} msg */
 const log = (msg) => console.log(`[test-host] ${msg}`);
@@ -60,7 +78,9 @@ export async function runTestsInHost({ timeoutMs = DEFAULT_TIMEOUT_MS, ...option
   let code = 1;
   try {
     // The timeout counts from the start: launching is part of the run.
-    const timeout = new Promise((done) => { timer = setTimeout(() => done(124), started + timeoutMs - Date.now()); });
+    const timeout = new Promise((done) => {
+      timer = setTimeout(() => done(124), started + timeoutMs - Date.now());
+    });
     code = /** @type {number} */ (await Promise.race([run.exitCode, timeout]));
     if (code === 124) log(`timed out after ${timeoutMs / 1000} s`);
   } catch (err) {
@@ -112,19 +132,23 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
 
   const port = await freePort();
   const serverLog = openSync(join(logs, 'code-server.log'), 'a');
-  const server = spawn(host.nodePath, codeServerArgs(host, { port, config: dir('config.yaml'), userData, extensionsDir: dir('extensions') }), {
-    detached: true, // own process group: killing it also stops the extension host and its children
-    stdio: ['ignore', serverLog, serverLog],
-    env: {
-      ...process.env,
-      ...env,
-      EXTENSIONS_GALLERY: '{}', // else every run tries to reach a marketplace
-      TMPDIR: tmp,
-      XDG_CONFIG_HOME: dir('xdg-config'),
-      XDG_DATA_HOME: dir('xdg-data'),
-      XDG_CACHE_HOME: dir('xdg-cache'),
+  const server = spawn(
+    host.nodePath,
+    codeServerArgs(host, { port, config: dir('config.yaml'), userData, extensionsDir: dir('extensions') }),
+    {
+      detached: true, // own process group: killing it also stops the extension host and its children
+      stdio: ['ignore', serverLog, serverLog],
+      env: {
+        ...process.env,
+        ...env,
+        EXTENSIONS_GALLERY: '{}', // else every run tries to reach a marketplace
+        TMPDIR: tmp,
+        XDG_CONFIG_HOME: dir('xdg-config'),
+        XDG_DATA_HOME: dir('xdg-data'),
+        XDG_CACHE_HOME: dir('xdg-cache'),
+      },
     },
-  });
+  );
   closeSync(serverLog);
   const serverExited = new Promise((done) => server.once('exit', (code, signal) => done(signal ?? code)));
   const killServer = () => signalGroup(server.pid, 'SIGKILL');
@@ -182,7 +206,7 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
         XDG_CACHE_HOME: dir('xdg-cache'),
       },
     });
-    const page = context.pages()[0] ?? await context.newPage();
+    const page = context.pages()[0] ?? (await context.newPage());
     const output = join(logs, 'output.log');
     /** @type {(code: number) => void} */
     let setExitCode = () => {};
@@ -199,18 +223,24 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
       appendFileSync(output, `${type} ${text}\n`);
       if (!WORKBENCH_CHATTER.test(text)) printHostLine(type, text);
     });
-    await page.exposeFunction('codeAutomationExit', (/** @type {number} */ code, /** @type {{ relativePath: string, contents: string }[]} */ files) => {
-      for (const f of files ?? []) {
-        const target = join(logs, 'workbench-logs', f.relativePath);
-        mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, f.contents);
-      }
-      setExitCode(code);
-    });
+    await page.exposeFunction(
+      'codeAutomationExit',
+      (/** @type {number} */ code, /** @type {{ relativePath: string, contents: string }[]} */ files) => {
+        for (const f of files ?? []) {
+          const target = join(logs, 'workbench-logs', f.relativePath);
+          mkdirSync(dirname(target), { recursive: true });
+          writeFileSync(target, f.contents);
+        }
+        setExitCode(code);
+      },
+    );
 
     const remote = (/** @type {string} */ p) => `vscode-remote://127.0.0.1:${port}${resolve(p)}`;
     /** @type {[string, string][]} */
-    const payload = [['extensionDevelopmentPath', remote(extensionPath)], ['skipWelcome', 'true']];
+    const payload = [
+      ['extensionDevelopmentPath', remote(extensionPath)],
+      ['skipWelcome', 'true'],
+    ];
     if (testsPath) payload.push(['extensionTestsPath', remote(testsPath)]);
     const url = new URL(`http://127.0.0.1:${port}/`);
     if (workspacePath) url.searchParams.set('folder', resolve(workspacePath));
@@ -232,12 +262,16 @@ async function removeRunLibrary(home) {
   let clusterRoot = home;
   try {
     clusterRoot = readFileSync(join(home, 'cluster-location'), 'utf8').trim();
-  } catch { /* not root: the cluster is inside the library folder */ }
+  } catch {
+    /* not root: the cluster is inside the library folder */
+  }
   try {
     const pid = Number(readFileSync(join(clusterRoot, 'pgdata', 'postmaster.pid'), 'utf8').split('\n')[0]);
     process.kill(pid, 'SIGINT');
     for (let i = 0; i < 100 && processExists(pid); i++) await sleep(50);
-  } catch { /* no server running */ }
+  } catch {
+    /* no server running */
+  }
   if (clusterRoot !== home) rmSync(clusterRoot, { recursive: true, force: true });
 }
 
@@ -249,10 +283,22 @@ async function removeRunLibrary(home) {
 export function codeServerArgs(host, { port, config, userData, extensionsDir }) {
   return [
     join(host.codeServerDir, 'out', 'node', 'entry.js'),
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--config', config,
-    '--user-data-dir', userData, '--extensions-dir', extensionsDir,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--disable-proxy', '--ignore-last-opened',
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--config',
+    config,
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    extensionsDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--disable-proxy',
+    '--ignore-last-opened',
   ];
 }
 
@@ -263,19 +309,28 @@ export function codeServerArgs(host, { port, config, userData, extensionsDir }) 
 function printHostLine(type, text) {
   const tag = type === 'info' ? '' : ` ${type}`;
   const stream = type === 'error' || type === 'warn' ? process.stderr : process.stdout;
-  stream.write(text.split('\n').map((line) => `[host${tag}] ${line}\n`).join(''));
+  stream.write(
+    text
+      .split('\n')
+      .map((line) => `[host${tag}] ${line}\n`)
+      .join(''),
+  );
 }
 
 /** @param {number} port @param {Promise<unknown>} serverExited */
 export async function waitForHealth(port, serverExited) {
   let exited = false;
-  serverExited.then(() => { exited = true; });
+  serverExited.then(() => {
+    exited = true;
+  });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (exited) throw new Error('code-server exited during startup; see code-server.log');
     try {
       if ((await globalThis.fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await sleep(100);
   }
   throw new Error('code-server did not answer /healthz within 30 s');
@@ -326,12 +381,17 @@ const sleep = (/** @type {number} */ ms) => new Promise((done) => setTimeout(don
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { values } = parseArgs({
     options: {
-      extension: { type: 'string' }, tests: { type: 'string' }, workspace: { type: 'string' },
-      timeout: { type: 'string' }, 'log-dir': { type: 'string' },
+      extension: { type: 'string' },
+      tests: { type: 'string' },
+      workspace: { type: 'string' },
+      timeout: { type: 'string' },
+      'log-dir': { type: 'string' },
     },
   });
   if (!values.extension || !values.tests) {
-    console.error('usage: node test/host/run.mjs --extension <dir> --tests <run() module> [--workspace <dir>] [--timeout <ms>] [--log-dir <dir>]');
+    console.error(
+      'usage: node test/host/run.mjs --extension <dir> --tests <run() module> [--workspace <dir>] [--timeout <ms>] [--log-dir <dir>]',
+    );
     process.exit(2);
   }
   runTestsInHost({
@@ -340,5 +400,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     workspacePath: values.workspace,
     timeoutMs: values.timeout ? Number(values.timeout) : undefined,
     logDir: values['log-dir'],
-  }).then((code) => process.exit(code), (err) => { console.error(`[test-host] ${err.message}`); process.exit(1); });
+  }).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`[test-host] ${err.message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -28,9 +28,13 @@ describe('activation and contributions', () => {
   });
 
   it('registers exactly the commands package.json contributes', async () => {
-    const declared = manifest().contributes.commands.map((c) => c.command).sort();
+    const declared = manifest()
+      .contributes.commands.map((c) => c.command)
+      .sort();
     // VS Code adds agentResources.library.* for the view itself (focus, toggle...): not ours.
-    const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('agentResources.') && !c.startsWith('agentResources.library.')).sort();
+    const registered = (await vscode.commands.getCommands(true))
+      .filter((c) => c.startsWith('agentResources.') && !c.startsWith('agentResources.library.'))
+      .sort();
     assert.deepEqual(registered, declared);
   });
 
@@ -38,12 +42,20 @@ describe('activation and contributions', () => {
     const m = manifest();
     const declared = new Set(m.contributes.commands.map((c) => c.command));
     const used = [
-      ...Object.values(m.contributes.menus).flat().map((e) => e.command),
+      ...Object.values(m.contributes.menus)
+        .flat()
+        .map((e) => e.command),
       ...m.contributes.keybindings.map((k) => k.command),
       ...m.contributes.viewsWelcome.flatMap((w) => [...w.contents.matchAll(/command:(agentResources\.\w+)/g)].map((x) => x[1]!)),
     ];
-    assert.deepEqual(used.filter((c) => !declared.has(c)), []);
+    assert.deepEqual(
+      used.filter((c) => !declared.has(c)),
+      [],
+    );
     const states = m.contributes.viewsWelcome.map((w) => w.when);
-    assert.ok(states.includes('agentResources.state == empty') && states.includes('agentResources.state == offline'), 'welcome views for an empty library and an unreachable database');
+    assert.ok(
+      states.includes('agentResources.state == empty') && states.includes('agentResources.state == offline'),
+      'welcome views for an empty library and an unreachable database',
+    );
   });
 });

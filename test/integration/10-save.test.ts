@@ -12,7 +12,11 @@ describe('save the selection', () => {
     const name = unique('Summariser');
     const prompts = stubPrompts();
     try {
-      const saved = await vscode.commands.executeCommand<Resource>('agentResources.saveSelection', { type: 'prompt', name, description: 'Short summaries' });
+      const saved = await vscode.commands.executeCommand<Resource>('agentResources.saveSelection', {
+        type: 'prompt',
+        name,
+        description: 'Short summaries',
+      });
       assert.equal(saved.name, name);
       const s = await session();
       const stored = await getResourceById(s.db, s.userId, saved.id);
@@ -36,7 +40,10 @@ describe('save the selection', () => {
     try {
       const saved = await vscode.commands.executeCommand<Resource>('agentResources.saveSelection');
       assert.equal(saved.resourceType, 'workflow');
-      assert.deepEqual((saved.content as { steps: { text: string }[] }).steps.map((s) => s.text), ['Read the issue', 'Write a failing test', 'Fix it']);
+      assert.deepEqual(
+        (saved.content as { steps: { text: string }[] }).steps.map((s) => s.text),
+        ['Read the issue', 'Write a failing test', 'Fix it'],
+      );
       const validate = prompts.inputBoxes[0]!.validateInput!;
       assert.match(String(await validate('   ')), /empty or blank/);
       assert.match(String(await validate('x'.repeat(256))), /at most 255/);

@@ -21,8 +21,16 @@ describe('edit in place', () => {
 
   beforeEach(async () => {
     const s = await session();
-    workflow = await createResource(s.db, s.userId, { name: unique('Deploy'), resourceType: 'workflow', content: { steps: [{ text: 'build' }, { text: 'ship' }] } });
-    prompt = await createResource(s.db, s.userId, { name: unique('Greeting'), resourceType: 'prompt', content: { text: 'Hello {{name}}', language: 'markdown' } });
+    workflow = await createResource(s.db, s.userId, {
+      name: unique('Deploy'),
+      resourceType: 'workflow',
+      content: { steps: [{ text: 'build' }, { text: 'ship' }] },
+    });
+    prompt = await createResource(s.db, s.userId, {
+      name: unique('Greeting'),
+      resourceType: 'prompt',
+      content: { text: 'Hello {{name}}', language: 'markdown' },
+    });
   });
   afterEach(closeAllEditors);
 
@@ -42,7 +50,10 @@ describe('edit in place', () => {
     assert.equal(await editor.document.save(), true);
     const s = await session();
     const stored = await getResourceById(s.db, s.userId, workflow.id);
-    assert.deepEqual((stored!.content as { steps: { text: string }[] }).steps.map((x) => x.text), ['build', 'test', 'ship']);
+    assert.deepEqual(
+      (stored!.content as { steps: { text: string }[] }).steps.map((x) => x.text),
+      ['build', 'test', 'ship'],
+    );
     assert.ok(stored!.updatedAt > workflow.updatedAt);
   });
 

@@ -9,7 +9,11 @@ describe('fork and share', () => {
 
   beforeEach(async () => {
     const s = await session();
-    original = await createResource(s.db, s.userId, { name: unique('Reviewer'), resourceType: 'prompt', content: { text: 'Review this diff' } });
+    original = await createResource(s.db, s.userId, {
+      name: unique('Reviewer'),
+      resourceType: 'prompt',
+      content: { text: 'Review this diff' },
+    });
     await vscode.commands.executeCommand('agentResources.refresh');
   });
   afterEach(async () => {
@@ -29,7 +33,9 @@ describe('fork and share', () => {
     }
     assert.equal(forked.name, `${original.name} (fork)`);
     assert.equal(forked.parentResourceId, original.id);
-    const programmatic = await vscode.commands.executeCommand<Resource>('agentResources.fork', original.id, { name: unique('Scripted fork') });
+    const programmatic = await vscode.commands.executeCommand<Resource>('agentResources.fork', original.id, {
+      name: unique('Scripted fork'),
+    });
     assert.equal(programmatic.parentResourceId, original.id);
     const rows = await treeRows();
     assert.ok(rows.some((r) => r.label === forked.name));
@@ -55,7 +61,9 @@ describe('fork and share', () => {
   });
 
   it('copies a link when shareBaseUrl is set, copies again, and revokes with confirmation', async () => {
-    await vscode.workspace.getConfiguration('agentResources').update('shareBaseUrl', 'https://chat.example.com/s/', vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('agentResources')
+      .update('shareBaseUrl', 'https://chat.example.com/s/', vscode.ConfigurationTarget.Global);
     const share = await vscode.commands.executeCommand<ResourceShare>('agentResources.share', original.id, {});
     assert.equal(await vscode.env.clipboard.readText(), `https://chat.example.com/s/${share.shareToken}`);
     await vscode.env.clipboard.writeText('something else');
@@ -84,7 +92,11 @@ describe('fork and share', () => {
   it('opens what another user shared as a read-only preview, and forks it into my library', async () => {
     const s = await session();
     const other = await ensureUser(s.db, `${unique('colleague').replace(/\s/g, '')}@example.com`);
-    const theirs = await createResource(s.db, other.id, { name: unique('Their agent'), resourceType: 'agent_config', content: { config: { model: 'x' } } });
+    const theirs = await createResource(s.db, other.id, {
+      name: unique('Their agent'),
+      resourceType: 'agent_config',
+      content: { config: { model: 'x' } },
+    });
     const share = await createShare(s.db, other.id, theirs.id, { maxAccesses: 1 });
     const prompts = stubPrompts({ inputBox: [`https://chat.example.com/s/${share.shareToken}`] });
     let opened: Resource;

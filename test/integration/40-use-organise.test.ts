@@ -13,7 +13,11 @@ describe('use a resource', () => {
 
   it('asks for a prompt’s {{variables}}, inserts it at the cursor, and counts the use in the tree', async () => {
     const s = await session();
-    const prompt = await createResource(s.db, s.userId, { name: unique('Translate'), resourceType: 'prompt', content: { text: 'Translate {{text}} into {{language}}.' } });
+    const prompt = await createResource(s.db, s.userId, {
+      name: unique('Translate'),
+      resourceType: 'prompt',
+      content: { text: 'Translate {{text}} into {{language}}.' },
+    });
     await vscode.commands.executeCommand('agentResources.refresh');
     const editor = await editorWithSelection('', 'plaintext');
     const prompts = stubPrompts({ inputBox: ['hello', 'French'], quickPick: [pick('Insert at Cursor')] });
@@ -32,11 +36,22 @@ describe('use a resource', () => {
 
   it('copies to the clipboard programmatically with the variables given, and uses one workflow step', async () => {
     const s = await session();
-    const prompt = await createResource(s.db, s.userId, { name: unique('Ask'), resourceType: 'prompt', content: { text: 'Explain {{thing}}' } });
-    const text = await vscode.commands.executeCommand<string>('agentResources.use', prompt.id, { variables: { thing: 'monads' }, target: 'clipboard' });
+    const prompt = await createResource(s.db, s.userId, {
+      name: unique('Ask'),
+      resourceType: 'prompt',
+      content: { text: 'Explain {{thing}}' },
+    });
+    const text = await vscode.commands.executeCommand<string>('agentResources.use', prompt.id, {
+      variables: { thing: 'monads' },
+      target: 'clipboard',
+    });
     assert.equal(text, 'Explain monads');
     assert.equal(await vscode.env.clipboard.readText(), 'Explain monads');
-    const flow = await createResource(s.db, s.userId, { name: unique('Flow'), resourceType: 'workflow', content: { steps: [{ text: 'one' }, { text: 'two' }] } });
+    const flow = await createResource(s.db, s.userId, {
+      name: unique('Flow'),
+      resourceType: 'workflow',
+      content: { steps: [{ text: 'one' }, { text: 'two' }] },
+    });
     assert.equal(await vscode.commands.executeCommand<string>('agentResources.use', flow.id, { step: 1, target: 'clipboard' }), 'two');
     assert.equal(await vscode.env.clipboard.readText(), 'two');
   });
@@ -49,8 +64,18 @@ describe('find and organise', () => {
 
   before(async () => {
     const s = await session();
-    a = await createResource(s.db, s.userId, { name: `${tag} alpha 100%`, description: 'first', resourceType: 'prompt', content: { text: 'a' } });
-    b = await createResource(s.db, s.userId, { name: `${tag} beta`, description: 'second_one', resourceType: 'workflow', content: { steps: [{ text: 'b' }] } });
+    a = await createResource(s.db, s.userId, {
+      name: `${tag} alpha 100%`,
+      description: 'first',
+      resourceType: 'prompt',
+      content: { text: 'a' },
+    });
+    b = await createResource(s.db, s.userId, {
+      name: `${tag} beta`,
+      description: 'second_one',
+      resourceType: 'workflow',
+      content: { steps: [{ text: 'b' }] },
+    });
   });
   afterEach(async () => {
     await vscode.commands.executeCommand('agentResources.clearSearch');
@@ -70,7 +95,11 @@ describe('find and organise', () => {
 
   it('filters by type, sorts, and shows a flat list when grouping is off', async () => {
     await vscode.commands.executeCommand('agentResources.search', { text: tag });
-    assert.deepEqual((await treeRows()).filter((r) => r.depth === 0).map((r) => r.label), ['Workflows', 'Prompts'], 'grouped by type');
+    assert.deepEqual(
+      (await treeRows()).filter((r) => r.depth === 0).map((r) => r.label),
+      ['Workflows', 'Prompts'],
+      'grouped by type',
+    );
     await vscode.commands.executeCommand('agentResources.filterByType', { type: 'workflow' });
     assert.deepEqual(await resourceLabels(), [b.name]);
     await vscode.commands.executeCommand('agentResources.filterByType', { type: 'all' });
@@ -78,8 +107,15 @@ describe('find and organise', () => {
     await vscode.commands.executeCommand('agentResources.sortBy', { order: 'name' });
     try {
       const rows = await treeRows();
-      assert.ok(rows.every((r) => r.depth === 0 && r.contextValue.startsWith('resource.')), 'flat: no group rows');
-      assert.deepEqual(rows.map((r) => r.label), [a.name, b.name], 'by name');
+      assert.ok(
+        rows.every((r) => r.depth === 0 && r.contextValue.startsWith('resource.')),
+        'flat: no group rows',
+      );
+      assert.deepEqual(
+        rows.map((r) => r.label),
+        [a.name, b.name],
+        'by name',
+      );
     } finally {
       await vscode.commands.executeCommand('agentResources.toggleGrouping');
       await vscode.commands.executeCommand('agentResources.sortBy', { order: 'updated' });
@@ -123,7 +159,12 @@ describe('find and organise', () => {
   it('loads a large library one page at a time with a "Load more" row', async () => {
     const s = await session();
     const many = `${tag} many`;
-    for (let i = 0; i < 25; i++) await createResource(s.db, s.userId, { name: `${many} ${String(i).padStart(2, '0')}`, resourceType: 'prompt', content: { text: String(i) } });
+    for (let i = 0; i < 25; i++)
+      await createResource(s.db, s.userId, {
+        name: `${many} ${String(i).padStart(2, '0')}`,
+        resourceType: 'prompt',
+        content: { text: String(i) },
+      });
     const config = vscode.workspace.getConfiguration('agentResources');
     await config.update('view.pageSize', 10, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('agentResources.toggleGrouping');
@@ -147,34 +188,50 @@ describe('find and organise', () => {
   it('browses other users’ public resources, read-only', async () => {
     const s = await session();
     const other = await ensureUser(s.db, `${tag}-public@example.com`);
-    const theirs = await createResource(s.db, other.id, { name: `${tag} shared wisdom`, resourceType: 'prompt', content: { text: 'w' }, isPublic: true });
+    const theirs = await createResource(s.db, other.id, {
+      name: `${tag} shared wisdom`,
+      resourceType: 'prompt',
+      content: { text: 'w' },
+      isPublic: true,
+    });
     await createResource(s.db, other.id, { name: `${tag} their secret`, resourceType: 'prompt', content: { text: 's' } });
     await vscode.commands.executeCommand('agentResources.browsePublic');
     await vscode.commands.executeCommand('agentResources.search', { text: tag });
     const rows = (await treeRows()).filter((r) => r.contextValue.startsWith('resource.'));
-    assert.deepEqual(rows.map((r) => r.label), [theirs.name]);
+    assert.deepEqual(
+      rows.map((r) => r.label),
+      [theirs.name],
+    );
     assert.match(rows[0]!.contextValue, /\.foreign$/);
   });
 
   it('exports and imports the library as JSON, reporting invalid entries and never duplicating', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agent-resources-io-'));
-    const exported = await vscode.commands.executeCommand<{ exported: number }>('agentResources.exportLibrary', { uri: vscode.Uri.file(join(dir, 'lib.json')) });
+    const exported = await vscode.commands.executeCommand<{ exported: number }>('agentResources.exportLibrary', {
+      uri: vscode.Uri.file(join(dir, 'lib.json')),
+    });
     assert.ok(exported.exported >= 1);
     const file = join(dir, 'import.json');
-    writeFileSync(file, JSON.stringify({
-      format: 'agent-resources-library',
-      version: 1,
-      resources: [
-        { name: `${tag} imported`, resourceType: 'prompt', content: { text: 'imported text' } },
-        { name: '   ', resourceType: 'prompt', content: { text: 'x' } },
-        { name: `${tag} bad type`, resourceType: 'spell', content: {} },
-      ],
-    }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        format: 'agent-resources-library',
+        version: 1,
+        resources: [
+          { name: `${tag} imported`, resourceType: 'prompt', content: { text: 'imported text' } },
+          { name: '   ', resourceType: 'prompt', content: { text: 'x' } },
+          { name: `${tag} bad type`, resourceType: 'spell', content: {} },
+        ],
+      }),
+    );
     const prompts = stubPrompts();
     try {
       const first = await vscode.commands.executeCommand<ImportReport>('agentResources.importLibrary', { uri: vscode.Uri.file(file) });
       assert.equal(first.imported, 1);
-      assert.deepEqual(first.skipped.map((x) => x.index), [1, 2]);
+      assert.deepEqual(
+        first.skipped.map((x) => x.index),
+        [1, 2],
+      );
       assert.match(first.skipped[0]!.reason, /name/);
       const second = await vscode.commands.executeCommand<ImportReport>('agentResources.importLibrary', { uri: vscode.Uri.file(file) });
       assert.equal(second.imported, 0);

@@ -113,7 +113,10 @@ describe('storage: team database and back', () => {
     // The host's run folder: VS Code's user data, our library folder and their logs are all in it.
     const userDataDir = dirname(process.env.XDG_DATA_HOME!);
     const files = settingsAndLogs(userDataDir);
-    assert.ok(files.some((f) => f.endsWith('settings.json')), `settings files found under ${userDataDir}`);
+    assert.ok(
+      files.some((f) => f.endsWith('settings.json')),
+      `settings files found under ${userDataDir}`,
+    );
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
       assert.ok(!text.includes(team.password), `${file} holds the password`);
@@ -133,12 +136,24 @@ describe('storage: faults', () => {
     const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     process.kill(pid, 'SIGKILL');
     // Backends outlive a killed postmaster for a moment: wait until the server really is gone.
-    await waitFor('the server to be gone', async () => (await s.client.sql`select 1`.then(() => false, () => true)) || undefined, 10_000);
+    await waitFor(
+      'the server to be gone',
+      async () =>
+        (await s.client.sql`select 1`.then(
+          () => false,
+          () => true,
+        )) || undefined,
+      10_000,
+    );
     const prompts = stubPrompts();
     try {
       await vscode.commands.executeCommand('agentResources.refresh');
       await resourceLabels();
-      await waitFor('the storage to notice and reconnect', () => (storage.state.kind === 'ready' && storage.state.session !== s) || undefined, 30_000);
+      await waitFor(
+        'the storage to notice and reconnect',
+        () => (storage.state.kind === 'ready' && storage.state.session !== s) || undefined,
+        30_000,
+      );
     } finally {
       prompts.restore();
     }

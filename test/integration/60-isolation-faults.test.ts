@@ -25,7 +25,11 @@ describe('isolation: commands on another user’s resources', () => {
   before(async () => {
     const s = await session();
     const other = await ensureUser(s.db, `${unique('stranger').replace(/\s/g, '')}@example.com`);
-    theirs = await createResource(s.db, other.id, { name: unique('Their private prompt'), resourceType: 'prompt', content: { text: 'secret' } });
+    theirs = await createResource(s.db, other.id, {
+      name: unique('Their private prompt'),
+      resourceType: 'prompt',
+      content: { text: 'secret' },
+    });
     theirShare = await createShare(s.db, other.id, theirs.id, {});
   });
   afterEach(closeAllEditors);
@@ -71,18 +75,35 @@ describe('faults: the database stops in the middle of an edit', () => {
     const s = await session();
     const resource = await createResource(s.db, s.userId, { name: unique('Fragile'), resourceType: 'prompt', content: { text: 'before' } });
     const uri = await vscode.commands.executeCommand<vscode.Uri>('agentResources.open', resource.id);
-    const editor = await waitFor('the editor', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()));
+    const editor = await waitFor('the editor', () =>
+      vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()),
+    );
     await editor.edit((e) => e.replace(new vscode.Range(0, 0, 0, 6), 'after the crash'));
     const [setting] = await s.client.sql<{ dir: string }[]>`select current_setting('data_directory') as dir`;
     process.kill(Number(readFileSync(join(setting!.dir, 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGKILL');
     // Backends outlive a killed postmaster for a moment: wait until the server really is gone.
-    await waitFor('the server to be gone', async () => (await s.client.sql`select 1`.then(() => false, () => true)) || undefined, 10_000);
+    await waitFor(
+      'the server to be gone',
+      async () =>
+        (await s.client.sql`select 1`.then(
+          () => false,
+          () => true,
+        )) || undefined,
+      10_000,
+    );
     const { storage } = await api();
     assert.equal(await editor.document.save(), false, 'the save fails while the database is down');
-    assert.match(storage.state.kind === 'offline' ? storage.state.error.message : `state ${storage.state.kind}`, /stopped unexpectedly; it is being restarted/);
+    assert.match(
+      storage.state.kind === 'offline' ? storage.state.error.message : `state ${storage.state.kind}`,
+      /stopped unexpectedly; it is being restarted/,
+    );
     assert.equal(editor.document.getText(), 'after the crash', "the user's text is still in the editor");
     assert.equal(editor.document.isDirty, true);
-    await waitFor('the local library to come back', () => (storage.state.kind === 'ready' && storage.state.session !== s) || undefined, 30_000);
+    await waitFor(
+      'the local library to come back',
+      () => (storage.state.kind === 'ready' && storage.state.session !== s) || undefined,
+      30_000,
+    );
     assert.equal(await editor.document.save(), true, 'the retry succeeds');
     const fresh = await session();
     assert.equal(((await getResourceById(fresh.db, fresh.userId, resource.id))!.content as { text: string }).text, 'after the crash');

@@ -14,7 +14,10 @@ function cancellingProgress(cancelAfterMs: number) {
   const window = vscode.window as unknown as Record<string, unknown>;
   const original = window.withProgress;
   const shown: vscode.ProgressOptions[] = [];
-  window.withProgress = (options: vscode.ProgressOptions, task: (p: vscode.Progress<unknown>, t: vscode.CancellationToken) => Thenable<unknown>) => {
+  window.withProgress = (
+    options: vscode.ProgressOptions,
+    task: (p: vscode.Progress<unknown>, t: vscode.CancellationToken) => Thenable<unknown>,
+  ) => {
     shown.push(options);
     const source = new vscode.CancellationTokenSource();
     setTimeout(() => source.cancel(), cancelAfterMs);
@@ -31,8 +34,10 @@ describe('a slow or cut connection (through a TCP proxy on 127.0.0.1)', () => {
   let proxy: TcpProxy;
   let parent: Resource;
 
-  const children = async () => [...(await direct.sql<{ n: number }[]>`select count(*)::int as n from resource where parent_resource_id = ${parent.id}`)][0]!.n;
-  const forkCount = async () => [...(await direct.sql<{ n: number }[]>`select fork_count as n from resource where id = ${parent.id}`)][0]!.n;
+  const children = async () =>
+    [...(await direct.sql<{ n: number }[]>`select count(*)::int as n from resource where parent_resource_id = ${parent.id}`)][0]!.n;
+  const forkCount = async () =>
+    [...(await direct.sql<{ n: number }[]>`select fork_count as n from resource where id = ${parent.id}`)][0]!.n;
 
   before(async function () {
     this.timeout(60_000);
@@ -78,7 +83,10 @@ describe('a slow or cut connection (through a TCP proxy on 127.0.0.1)', () => {
       await vscode.commands.executeCommand('agentResources.showLog');
       assert.equal(settled, false, 'another command completed while the slow fork was still pending');
       assert.equal(await forking, undefined, 'the cancelled command resolves to nothing');
-      assert.deepEqual(progress.shown.map((p) => [p.title, p.cancellable]), [['Forking…', true]]);
+      assert.deepEqual(
+        progress.shown.map((p) => [p.title, p.cancellable]),
+        [['Forking…', true]],
+      );
     } finally {
       progress.restore();
       proxy.latency = { up: 0, down: 0 };

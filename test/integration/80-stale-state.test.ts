@@ -17,7 +17,8 @@ async function run(command: string, ...args: unknown[]): Promise<{ result: unkno
   }
 }
 
-const previewDocument = (id: string) => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'agent-resource-shared' && d.uri.path.startsWith(`/${id}/`));
+const previewDocument = (id: string) =>
+  vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'agent-resource-shared' && d.uri.path.startsWith(`/${id}/`));
 
 describe('stale state: a shared resource its owner deleted or stopped sharing', () => {
   let owner: string;
@@ -27,7 +28,11 @@ describe('stale state: a shared resource its owner deleted or stopped sharing', 
   beforeEach(async () => {
     const s = await session();
     owner = (await ensureUser(s.db, `${unique('owner').replace(/\s/g, '')}@example.com`)).id;
-    theirs = await createResource(s.db, owner, { name: unique('Their prompt'), resourceType: 'prompt', content: { text: 'The shared text' } });
+    theirs = await createResource(s.db, owner, {
+      name: unique('Their prompt'),
+      resourceType: 'prompt',
+      content: { text: 'The shared text' },
+    });
     share = await createShare(s.db, owner, theirs.id, {});
     // Opened once through the token: the extension now knows the resource and its token.
     const opened = await run('agentResources.openShared', share.shareToken);
@@ -64,7 +69,10 @@ describe('stale state: a shared resource its owner deleted or stopped sharing', 
     assert.equal(copies!.n, 0, 'nothing was forked');
 
     // The preview that is still open shows the notice instead of the old text...
-    await waitFor('the open preview to say the resource is gone', () => noLongerShared.test(previewDocument(theirs.id)?.getText() ?? '') || undefined);
+    await waitFor(
+      'the open preview to say the resource is gone',
+      () => noLongerShared.test(previewDocument(theirs.id)?.getText() ?? '') || undefined,
+    );
     // ...and so does the preview read again after it was closed.
     const uri = previewDocument(theirs.id)!.uri;
     await closeAllEditors();
@@ -77,7 +85,10 @@ describe('stale state: a shared resource its owner deleted or stopped sharing', 
     const s = await session();
     await revokeShare(s.db, owner, share.id);
     await vscode.commands.executeCommand('agentResources.refresh');
-    await waitFor('the open preview to say the resource is no longer shared', () => noLongerShared.test(previewDocument(theirs.id)?.getText() ?? '') || undefined);
+    await waitFor(
+      'the open preview to say the resource is no longer shared',
+      () => noLongerShared.test(previewDocument(theirs.id)?.getText() ?? '') || undefined,
+    );
     const open = await run('agentResources.open', theirs.id);
     assert.equal(open.result, undefined);
     assert.match(open.error ?? '', noLongerShared);

@@ -30,9 +30,15 @@ describe('failures nobody waits for', () => {
   it('a conflict’s Reload while the database cannot be reached says so and keeps the text', async function () {
     this.timeout(60_000);
     const s = await session();
-    const resource = await createResource(s.db, s.userId, { name: unique('Conflicted'), resourceType: 'prompt', content: { text: 'first' } });
+    const resource = await createResource(s.db, s.userId, {
+      name: unique('Conflicted'),
+      resourceType: 'prompt',
+      content: { text: 'first' },
+    });
     const uri = await vscode.commands.executeCommand<vscode.Uri>('agentResources.open', resource.id);
-    const editor = await waitFor('the editor', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()));
+    const editor = await waitFor('the editor', () =>
+      vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()),
+    );
     await updateResource(s.db, s.userId, resource.id, { content: { text: 'changed elsewhere' } });
     await editor.edit((e) => e.replace(new vscode.Range(0, 0, 0, 5), 'my edit'));
 

@@ -3,7 +3,12 @@ import { readdirSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const dir = 'test/integration';
-const entryPoints = [`${dir}/index.ts`, ...readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => `${dir}/${f}`)];
+const entryPoints = [
+  `${dir}/index.ts`,
+  ...readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `${dir}/${f}`),
+];
 
 await esbuild.build({
   entryPoints,

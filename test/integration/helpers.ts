@@ -36,7 +36,9 @@ export async function treeRows(options: { expandShares?: boolean } = {}): Promis
       const item = await tree.getTreeItem(child as never);
       const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
       rows.push({ label, description: String(item.description ?? ''), contextValue: item.contextValue ?? '', depth, id: item.id ?? '' });
-      const expand = item.collapsibleState === vscode.TreeItemCollapsibleState.Expanded || (options.expandShares && item.collapsibleState === vscode.TreeItemCollapsibleState.Collapsed);
+      const expand =
+        item.collapsibleState === vscode.TreeItemCollapsibleState.Expanded ||
+        (options.expandShares && item.collapsibleState === vscode.TreeItemCollapsibleState.Collapsed);
       if (expand) await walk(child, depth + 1);
     }
   };
@@ -84,7 +86,9 @@ export interface Prompts {
  */
 export function stubPrompts(answers: Answers = {}): Prompts {
   const window = vscode.window as unknown as Record<string, unknown>;
-  const saved = Object.fromEntries(['showQuickPick', 'showInputBox', 'showInformationMessage', 'showWarningMessage', 'showErrorMessage'].map((k) => [k, window[k]]));
+  const saved = Object.fromEntries(
+    ['showQuickPick', 'showInputBox', 'showInformationMessage', 'showWarningMessage', 'showErrorMessage'].map((k) => [k, window[k]]),
+  );
   const quickPicks = [...(answers.quickPick ?? [])];
   const inputs = [...(answers.inputBox ?? [])];
   const warnings = [...(answers.warning ?? [])];
@@ -93,11 +97,13 @@ export function stubPrompts(answers: Answers = {}): Prompts {
     inputBoxes: [],
     restore: () => Object.assign(window, saved),
   };
-  const record = (kind: 'info' | 'warning' | 'error') => (text: string, ...rest: unknown[]) => {
-    const actions = rest.filter((r): r is string => typeof r === 'string');
-    prompts.messages.push({ kind, text, actions });
-    return Promise.resolve(kind === 'warning' ? warnings.shift() : undefined);
-  };
+  const record =
+    (kind: 'info' | 'warning' | 'error') =>
+    (text: string, ...rest: unknown[]) => {
+      const actions = rest.filter((r): r is string => typeof r === 'string');
+      prompts.messages.push({ kind, text, actions });
+      return Promise.resolve(kind === 'warning' ? warnings.shift() : undefined);
+    };
   window.showQuickPick = async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>) => {
     const answer = quickPicks.shift();
     // Awaited first, as VS Code does: items that fail to load reject the pick, never go unhandled.

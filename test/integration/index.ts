@@ -15,7 +15,10 @@ export async function run(): Promise<void> {
   });
   const only = process.env.AGENT_RESOURCES_TEST_GREP;
   if (only) mocha.grep(new RegExp(only));
-  for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(join(__dirname, file));
+  for (const file of readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort())
+    mocha.addFile(join(__dirname, file));
   const stopWatching = failOnUnhandledRejections(mocha.suite);
   try {
     const failures = await new Promise<number>((resolve) => mocha.run(resolve));
@@ -49,7 +52,9 @@ function failOnUnhandledRejections(root: Mocha.Suite): () => void {
   root.afterAll(async function () {
     await new Promise((resolve) => setTimeout(resolve, 100));
     if (seen.size === 0) return;
-    const list = [...seen.values()].map(({ reason, during: when }, i) => `${i + 1}. during ${when}:\n${reason instanceof Error ? reason.stack : String(reason)}`);
+    const list = [...seen.values()].map(
+      ({ reason, during: when }, i) => `${i + 1}. during ${when}:\n${reason instanceof Error ? reason.stack : String(reason)}`,
+    );
     const error = new Error(`${seen.size} unhandled promise rejection(s):\n${list.join('\n\n')}`);
     error.stack = error.message; // the rejections' stacks are what matter, not this hook's
     throw error;

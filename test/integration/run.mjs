@@ -49,7 +49,12 @@ function stopOrphanedServers() {
       continue;
     }
     const dataDir = cmdline[cmdline.indexOf('-D') + 1] ?? '';
-    if (cmdline[0]?.endsWith('/postgres') && cmdline.includes('-D') && dataDir.startsWith(tmpdir()) && /agent-resources-(host|team)-/.test(dataDir)) {
+    if (
+      cmdline[0]?.endsWith('/postgres') &&
+      cmdline.includes('-D') &&
+      dataDir.startsWith(tmpdir()) &&
+      /agent-resources-(host|team)-/.test(dataDir)
+    ) {
       try {
         process.kill(Number(pid), 'SIGINT');
       } catch {

@@ -3,7 +3,19 @@
 // each command in its own process group, its output kept for the report.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -120,7 +132,9 @@ export class Newcomer {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.once('close', () => { if (pending) this.record(pending); });
+    child.once('close', () => {
+      if (pending) this.record(pending);
+    });
     return child;
   }
 
@@ -164,7 +178,10 @@ export class Newcomer {
 
   /** Stops a process group as a person would: Ctrl+C (SIGINT), then SIGKILL after 10 s. @param {number} pgid */
   async stop(pgid) {
-    for (const [signal, waitMs] of /** @type {const} */ ([['INT', STOP_GRACE_MS], ['KILL', 2000]])) {
+    for (const [signal, waitMs] of /** @type {const} */ ([
+      ['INT', STOP_GRACE_MS],
+      ['KILL', 2000],
+    ])) {
       if (!groupAlive(pgid)) break;
       this.signal(pgid, signal);
       await until(() => !groupAlive(pgid), waitMs);
@@ -209,7 +226,12 @@ export class Newcomer {
       if (owner === undefined) continue;
       const mine = uid !== undefined && owner === uid;
       const environ = readProc(pid, 'environ').split('\0');
-      if (mine || environ.includes(`HOME=${this.home}`) || inPlaces(readProc(pid, 'cmdline').replaceAll('\0', ' ')) || inPlaces(readLink(`/proc/${pid}/cwd`))) {
+      if (
+        mine ||
+        environ.includes(`HOME=${this.home}`) ||
+        inPlaces(readProc(pid, 'cmdline').replaceAll('\0', ' ')) ||
+        inPlaces(readLink(`/proc/${pid}/cwd`))
+      ) {
         pids.push(pid);
       }
     }
@@ -254,7 +276,10 @@ export class Newcomer {
     for (const pid of this.leftoverPids()) signalAsRoot(pid, 'SIGKILL');
     if (this.user) {
       // userdel refuses while the user still has processes.
-      spawnSync('bash', ['-c', `pkill -KILL -u ${this.user}; for i in $(seq 50); do pgrep -u ${this.user} >/dev/null || break; sleep 0.1; done`]);
+      spawnSync('bash', [
+        '-c',
+        `pkill -KILL -u ${this.user}; for i in $(seq 50); do pgrep -u ${this.user} >/dev/null || break; sleep 0.1; done`,
+      ]);
       const r = spawnSync('userdel', ['--remove', this.user], { encoding: 'utf8' });
       if (r.status !== 0 && r.status !== 12) console.error(`      userdel ${this.user}: ${r.stderr.trim()}`); // 12: no mail spool
     }
@@ -268,7 +293,9 @@ export class Newcomer {
    * @param {string} repo
    */
   copyRepository(repo) {
-    const files = execFileSync('git', ['-C', repo, 'ls-files', '-z', '-co', '--exclude-standard'], { encoding: 'utf8' }).split('\0').filter(Boolean);
+    const files = execFileSync('git', ['-C', repo, 'ls-files', '-z', '-co', '--exclude-standard'], { encoding: 'utf8' })
+      .split('\0')
+      .filter(Boolean);
     for (const file of files) {
       const from = join(repo, file);
       if (!existsSync(from)) continue; // deleted in the work tree, not yet in git
@@ -348,4 +375,8 @@ async function until(done, ms) {
 export const seconds = (started) => Math.round((Date.now() - started) / 1000);
 
 /** @param {string} text */
-export const firstLine = (text) => text.split('\n').find((l) => l.trim())?.trim() ?? text;
+export const firstLine = (text) =>
+  text
+    .split('\n')
+    .find((l) => l.trim())
+    ?.trim() ?? text;

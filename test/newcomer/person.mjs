@@ -27,7 +27,13 @@ export async function openBrowser() {
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
-    env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache'), XDG_DATA_HOME: join(dir, 'data') },
+    env: {
+      ...process.env,
+      HOME: dir,
+      XDG_CONFIG_HOME: join(dir, 'config'),
+      XDG_CACHE_HOME: join(dir, 'cache'),
+      XDG_DATA_HOME: join(dir, 'data'),
+    },
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const close = async () => {
@@ -54,7 +60,9 @@ export async function saveAPromptAsAPerson(nc, page, address, name) {
     await nc.act('run Save Selection as Prompt from the command palette (F1)', () => runCommand(page, 'Save Selection as Prompt'));
     await nc.act(`type the name "${name}"`, () => answer(page, 'Name of the resource', name));
     await nc.act('leave the description empty', () => answer(page, 'Description (optional)', ''));
-    await nc.act('wait for the prompt in the Agent Resources tree', () => untilVisible(page, page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: name }), 60_000));
+    await nc.act('wait for the prompt in the Agent Resources tree', () =>
+      untilVisible(page, page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: name }), 60_000),
+    );
     await nc.act('see the "Saved" notification', () => untilVisible(page, page.locator(TOAST, { hasText: `Saved “${name}”` }), 10_000));
     await nc.act('check that no error notification is shown', () => expectNoErrorToast(page));
   } catch (err) {
@@ -120,12 +128,16 @@ async function runCommand(page, title) {
  * @param {Page} page @param {string} prompt @param {string} text
  */
 async function answer(page, prompt, text) {
-  await page.waitForFunction(({ selector, prompt }) => {
-    const widget = /** @type {HTMLElement | null} */ (document.querySelector(selector));
-    if (!widget || widget.style.display === 'none') return false;
-    const input = widget.querySelector('input');
-    return [widget.innerText, input?.placeholder, input?.getAttribute('aria-label')].some((x) => (x ?? '').includes(prompt));
-  }, { selector: QUICK_INPUT, prompt }, { timeout: 30_000 });
+  await page.waitForFunction(
+    ({ selector, prompt }) => {
+      const widget = /** @type {HTMLElement | null} */ (document.querySelector(selector));
+      if (!widget || widget.style.display === 'none') return false;
+      const input = widget.querySelector('input');
+      return [widget.innerText, input?.placeholder, input?.getAttribute('aria-label')].some((x) => (x ?? '').includes(prompt));
+    },
+    { selector: QUICK_INPUT, prompt },
+    { timeout: 30_000 },
+  );
   if (text) {
     await page.keyboard.press('Control+A'); // replaces the suggested name
     await page.keyboard.type(text);
@@ -161,7 +173,10 @@ export async function toasts(page) {
   const found = [];
   for (const toast of await page.locator(TOAST).all()) {
     const text = oneLine(await toast.innerText({ timeout: 1000 }).catch(() => ''));
-    const icon = await toast.locator('.codicon-error').count().catch(() => 0);
+    const icon = await toast
+      .locator('.codicon-error')
+      .count()
+      .catch(() => 0);
     if (text || icon) found.push({ text, error: icon > 0 || ERROR_WORDS.test(text) });
   }
   return found;
@@ -169,7 +184,10 @@ export async function toasts(page) {
 
 /** @param {Page} page */
 async function sideBarText(page) {
-  const text = await page.locator(SIDEBAR).innerText({ timeout: 2000 }).catch(() => '(no side bar)');
+  const text = await page
+    .locator(SIDEBAR)
+    .innerText({ timeout: 2000 })
+    .catch(() => '(no side bar)');
   return `"${oneLine(text).slice(0, 300)}"`;
 }
 

@@ -68,7 +68,8 @@ async function quickStart(nc) {
   await nc.act('npm ci', () => nc.run(`cd ${sh(nc.copy)} && npm ci`));
   const port = await freePort();
   const { match: address } = await nc.act(`PORT=${port} npm start (the first run installs code-server)`, () =>
-    nc.serve(`cd ${sh(nc.copy)} && PORT=${port} npm start`, ADDRESS));
+    nc.serve(`cd ${sh(nc.copy)} && PORT=${port} npm start`, ADDRESS),
+  );
   await inTheBrowser(nc, address);
 }
 
@@ -83,7 +84,8 @@ async function packagedExtension(nc) {
   const as = { home: maker.home }; // these commands run as the root newcomer, in its copy
   if (!existsSync(join(maker.copy, 'package.json'))) await nc.act('copy the repository', () => maker.copyRepository(repo));
   // npm writes node_modules/.package-lock.json when an install has finished.
-  if (!existsSync(join(maker.copy, 'node_modules', '.package-lock.json'))) await nc.act('npm ci', () => nc.run(`cd ${sh(maker.copy)} && npm ci`, as));
+  if (!existsSync(join(maker.copy, 'node_modules', '.package-lock.json')))
+    await nc.act('npm ci', () => nc.run(`cd ${sh(maker.copy)} && npm ci`, as));
   const cache = join(maker.home, '.cache', 'agent-resources-test-host', `code-server-${CODE_SERVER_VERSION}`);
   if (!existsSync(join(cache, '.install-complete'))) {
     await nc.act('install code-server', () => nc.run(`cd ${sh(maker.copy)} && node test/host/install.mjs`, as));
@@ -105,10 +107,15 @@ async function packagedExtension(nc) {
   const entry = join(host.codeServerDir, 'out', 'node', 'entry.js');
   const gallery = `EXTENSIONS_GALLERY='{}'`; // else code-server tries to reach a marketplace
   await nc.act('code-server --install-extension <vsix>', () =>
-    nc.run(`${gallery} node ${sh(entry)} --user-data-dir ${sh(userData)} --extensions-dir ${sh(extensionsDir)} --install-extension ${sh(vsix)}`));
+    nc.run(
+      `${gallery} node ${sh(entry)} --user-data-dir ${sh(userData)} --extensions-dir ${sh(extensionsDir)} --install-extension ${sh(vsix)}`,
+    ),
+  );
   const port = await freePort();
   const args = codeServerArgs(host, { port, config, userData, extensionsDir });
-  const server = await nc.act('start code-server', () => nc.serve(`${gallery} exec node ${args.map(sh).join(' ')}`, /HTTP server listening on/));
+  const server = await nc.act('start code-server', () =>
+    nc.serve(`${gallery} exec node ${args.map(sh).join(' ')}`, /HTTP server listening on/),
+  );
   await nc.act('wait for /healthz', () => waitForHealth(port, server.exited));
   await inTheBrowser(nc, `http://127.0.0.1:${port}/?folder=${encodeURIComponent(maker.copy)}`);
 }
@@ -228,7 +235,9 @@ function printTail(nc) {
 function withTimeout(work, ms, message) {
   /** @type {NodeJS.Timeout | undefined} */
   let timer;
-  const timeout = new Promise((_, fail) => { timer = setTimeout(() => fail(new Error(message())), ms); });
+  const timeout = new Promise((_, fail) => {
+    timer = setTimeout(() => fail(new Error(message())), ms);
+  });
   work.catch(() => {}); // after a timeout its own rejection is of no interest
   return /** @type {Promise<T>} */ (Promise.race([work, timeout])).finally(() => clearTimeout(timer));
 }

@@ -48,7 +48,11 @@ describe('connection errors become messages that say what to do', () => {
   it('a database that does not exist', async () => {
     const url = new URL(server.adminUrl);
     url.pathname = '/no_such_db';
-    const described = describeConnectionError(await failureOf(url.toString()), { host: url.hostname, port: Number(url.port), database: 'no_such_db' });
+    const described = describeConnectionError(await failureOf(url.toString()), {
+      host: url.hostname,
+      port: Number(url.port),
+      database: 'no_such_db',
+    });
     assert.equal(described.problem, 'database-missing');
     assert.match(described.message, /"no_such_db" does not exist/);
   });
@@ -79,7 +83,9 @@ describe('connection errors become messages that say what to do', () => {
       // Terminate the backend while its query runs, as a restart or failover does.
       const terminate = async () => {
         for (;;) {
-          const rows = await admin.sql<{ pid: number }[]>`select pid from pg_stat_activity where query like 'select pg_sleep%' and pid <> pg_backend_pid()`;
+          const rows = await admin.sql<
+            { pid: number }[]
+          >`select pid from pg_stat_activity where query like 'select pg_sleep%' and pid <> pg_backend_pid()`;
           if (rows[0]) return admin.sql`select pg_terminate_backend(${rows[0].pid})`;
           await new Promise((r) => setTimeout(r, 20));
         }
@@ -110,7 +116,11 @@ describe('connection errors become messages that say what to do', () => {
 describe('team connection settings', () => {
   it('expands ${env:NAME} and reads PG* variables when there is no connection string', () => {
     assert.equal(expandEnv('${env:HOME_DIR}/ca.pem', { HOME_DIR: '/home/me' }), '/home/me/ca.pem');
-    const resolved = resolveTeamConnection(undefined, { tlsMode: 'prefer' }, { PGHOST: 'db.internal', PGPORT: '6543', PGUSER: 'app', PGDATABASE: 'chat', PGPASSWORD: 'pw' });
+    const resolved = resolveTeamConnection(
+      undefined,
+      { tlsMode: 'prefer' },
+      { PGHOST: 'db.internal', PGPORT: '6543', PGUSER: 'app', PGDATABASE: 'chat', PGPASSWORD: 'pw' },
+    );
     assert.equal(resolved.url, undefined);
     assert.equal(resolved.label, 'db.internal:6543/chat');
     assert.equal(resolved.password, 'pw');

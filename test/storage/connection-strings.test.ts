@@ -18,7 +18,8 @@ const problems = [
 const secretPasswords = ['s3cr3t-Pa55', 'p@ss:w/rd!', 'p%40ss%3Aword', 'pa ss wörd', '😀-sëcret', "it's-Q", 'p%zzword', 'hunter2%'];
 
 /** Mostly well-formed parts, sometimes a broken one. */
-const part = (good: string[], bad: string[]) => fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...good) }, { weight: 1, arbitrary: fc.constantFrom(...bad) });
+const part = (good: string[], bad: string[]) =>
+  fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...good) }, { weight: 1, arbitrary: fc.constantFrom(...bad) });
 
 const connectionString = fc
   .record({
@@ -26,11 +27,20 @@ const connectionString = fc
     scheme: part(['postgres://', 'postgresql://', 'POSTGRES://'], ['mysql://', 'postgres:/', '', 'http://', 'postgres:']),
     user: part(['', 'app', 'a%40b', 'ü'], ['u%', 'a:b', 'u%0']),
     password: fc.oneof(fc.constantFrom('', ...secretPasswords), fc.string({ unit: 'binary', maxLength: 8 })),
-    host: part(['db.example.com', '127.0.0.1', '[::1]', 'höst', 'a,b'], ['', 'h ost', 'ho%st', '[::1', '%5B::1%5D', 'db\u0000x', 'x\u202ey']),
+    host: part(
+      ['db.example.com', '127.0.0.1', '[::1]', 'höst', 'a,b'],
+      ['', 'h ost', 'ho%st', '[::1', '%5B::1%5D', 'db\u0000x', 'x\u202ey'],
+    ),
     port: part(['', ':5432', ':1', ':65535'], [':0', ':65536', ':-1', ':abc', ':', ':5432:1', ':1e3']),
-    path: part(['/db', '', '/', '/db?sslmode=require', '/db?sslmode=verify-full&x=1', '/%2Fx'], ['/d%b', '/%ZZ', '/db#frag', '/\ud800', '/d%00b']),
+    path: part(
+      ['/db', '', '/', '/db?sslmode=require', '/db?sslmode=verify-full&x=1', '/%2Fx'],
+      ['/d%b', '/%ZZ', '/db#frag', '/\ud800', '/d%00b'],
+    ),
   })
-  .map((p) => ({ ...p, text: `${p.pad}${p.scheme}${p.user}${p.password ? `:${p.password}` : ''}${p.user || p.password ? '@' : ''}${p.host}${p.port}${p.path}${p.pad}` }));
+  .map((p) => ({
+    ...p,
+    text: `${p.pad}${p.scheme}${p.user}${p.password ? `:${p.password}` : ''}${p.user || p.password ? '@' : ''}${p.host}${p.port}${p.path}${p.pad}`,
+  }));
 
 const anyText = fc.string({ unit: 'binary', maxLength: 60 }).map((text) => ({ text, password: '' }));
 
@@ -45,10 +55,17 @@ describe('malformed connection strings: a clear reason, never a crash, never the
         const problem = connectionStringProblem(text);
         const leaked = secretPasswords.includes(password) ? password : undefined;
         if (problem !== undefined) {
-          assert.ok(problems.some((p) => p.test(problem)), `an unexpected reason: ${problem}`);
+          assert.ok(
+            problems.some((p) => p.test(problem)),
+            `an unexpected reason: ${problem}`,
+          );
           // No connection string at all means "use the PG* environment variables".
           if (text === '') assert.equal(resolveTeamConnection(text, { tlsMode: 'prefer' }, {}).url, undefined);
-          else assert.throws(() => resolveTeamConnection(text, { tlsMode: 'prefer' }, {}), (err: Error) => err.message === problem);
+          else
+            assert.throws(
+              () => resolveTeamConnection(text, { tlsMode: 'prefer' }, {}),
+              (err: Error) => err.message === problem,
+            );
           if (leaked) assert.ok(!problem.includes(leaked));
           return;
         }
@@ -56,17 +73,25 @@ describe('malformed connection strings: a clear reason, never a crash, never the
         const resolved = resolveTeamConnection(text, { tlsMode: 'prefer' }, {});
         const url = new URL(text.trim());
         assert.ok(resolved.target.host.length > 0, 'a host');
-        assert.ok(Number.isInteger(resolved.target.port) && resolved.target.port >= 1 && resolved.target.port <= 65535, `port ${resolved.target.port}`);
+        assert.ok(
+          Number.isInteger(resolved.target.port) && resolved.target.port >= 1 && resolved.target.port <= 65535,
+          `port ${resolved.target.port}`,
+        );
         assert.equal(resolved.password, decodeURIComponent(url.password) || undefined, 'the password is the decoded one');
         assert.ok(!resolved.url!.includes('sslmode='), 'sslmode is taken out of the URL (it becomes the ssl option)');
         if (leaked) {
-          assert.ok(!resolved.label.includes(leaked) && !resolved.label.includes(encodeURIComponent(leaked)), `the label shows no password: ${resolved.label}`);
+          assert.ok(
+            !resolved.label.includes(leaked) && !resolved.label.includes(encodeURIComponent(leaked)),
+            `the label shows no password: ${resolved.label}`,
+          );
           assert.ok(!resolved.target.host.includes(leaked), 'nor does the host');
         }
       }),
       { numRuns: runs },
     );
-    console.log(`      connection strings: ${runs} generated, ${accepted} accepted as well-formed, ${runs - accepted} refused with a reason`);
+    console.log(
+      `      connection strings: ${runs} generated, ${accepted} accepted as well-formed, ${runs - accepted} refused with a reason`,
+    );
   });
 
   const cases: [text: string, reason: RegExp | undefined][] = [

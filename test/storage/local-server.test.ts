@@ -14,7 +14,11 @@ const isRoot = process.getuid?.() === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function worker(home: string, rows: number, label: string, hold = false) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/storage/attach-worker.ts', home, String(rows), label, hold ? 'hold' : ''], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/storage/attach-worker.ts', home, String(rows), label, hold ? 'hold' : ''],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const report = new Promise<{ pid: number; started: boolean }>((resolve, reject) => {
@@ -130,8 +134,16 @@ describe('local library server', () => {
     assert.equal([ra.started, rb.started].filter(Boolean).length, 1, 'exactly one of them started it');
     const mine = await attach(home);
     const check = connect(mine);
-    const counts = await check.sql<{ label: string; count: number }[]>`select label, count(*)::int as count from writes group by label order by label`;
-    assert.deepEqual([...counts], [{ label: 'a', count: 200 }, { label: 'b', count: 200 }]);
+    const counts = await check.sql<
+      { label: string; count: number }[]
+    >`select label, count(*)::int as count from writes group by label order by label`;
+    assert.deepEqual(
+      [...counts],
+      [
+        { label: 'a', count: 200 },
+        { label: 'b', count: 200 },
+      ],
+    );
     await check.close();
     a.finish();
     b.finish();
@@ -216,7 +228,8 @@ describe('local library server', () => {
     await client.close();
     await first.release();
     for (const name of readdirSync(home)) if (name !== 'pgdata') rmSync(join(home, name), { recursive: true, force: true });
-    for (const name of readdirSync(first.paths.clusterRoot)) if (name !== 'pgdata') rmSync(join(first.paths.clusterRoot, name), { recursive: true, force: true });
+    for (const name of readdirSync(first.paths.clusterRoot))
+      if (name !== 'pgdata') rmSync(join(first.paths.clusterRoot, name), { recursive: true, force: true });
     const second = await attach(home);
     handles.push(second);
     assert.equal(second.initialised, false);
@@ -276,7 +289,8 @@ describe('local library server', () => {
         }),
       ),
     );
-    for (let i = 0; i < order.length; i += 2) assert.equal(order[i]!.split(':')[0], order[i + 1]!.split(':')[0], `no overlap: ${order.join(' ')}`);
+    for (let i = 0; i < order.length; i += 2)
+      assert.equal(order[i]!.split(':')[0], order[i + 1]!.split(':')[0], `no overlap: ${order.join(' ')}`);
   });
 
   it('says what to do when the library folder cannot be written', async function () {
@@ -287,7 +301,11 @@ describe('local library server', () => {
     const asUser = isRoot ? { uid: 65534, gid: 65534 } : {};
     const code = `Promise.resolve(require('./src/storage/local/localServer.ts')).then((m) => m.attachLocalServer({ home: ${JSON.stringify(join(parent, 'library'))}, packageRoot: process.cwd() })).then(() => console.log('attached'), (e) => console.log(e.message))`;
     spawnSync('chmod', [isRoot ? '0755' : '0500', parent]);
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', ...asUser, env: { ...process.env, HOME: parent } });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
+      encoding: 'utf8',
+      ...asUser,
+      env: { ...process.env, HOME: parent },
+    });
     spawnSync('chmod', ['0700', parent]);
     assert.match(child.stdout, /The local library's folder .* cannot be written \(EACCES\)\. .*AGENT_RESOURCES_HOME/, child.stderr);
   });

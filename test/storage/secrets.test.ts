@@ -1,10 +1,25 @@
 import assert from 'node:assert/strict';
 import { redact } from '../../src/common/redact';
-import { classifyConnectionError, describeConnectionError, type ConnectionProblem, type ConnectionTarget } from '../../src/library/connectionErrors';
+import {
+  classifyConnectionError,
+  describeConnectionError,
+  type ConnectionProblem,
+  type ConnectionTarget,
+} from '../../src/library/connectionErrors';
 import { failOnUnhandledRejection } from '../db/support/unhandled';
 
 /** Passwords with the characters that break naive redaction; none shares five characters with the text around it. */
-const passwords = ['hunter2-Zq9', 'p@ss:w/rd!', 'pa ss wörd', '😀-sëcret', `it's"Q"x`, 'back\\slash%41', 'semi;colon&x=1#frag', '100%pure', 'P+lus Sign'];
+const passwords = [
+  'hunter2-Zq9',
+  'p@ss:w/rd!',
+  'pa ss wörd',
+  '😀-sëcret',
+  `it's"Q"x`,
+  'back\\slash%41',
+  'semi;colon&x=1#frag',
+  '100%pure',
+  'P+lus Sign',
+];
 
 /** Percent-encoding with lower-case hex digits (%2f rather than %2F): the same URL. */
 const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
@@ -31,7 +46,10 @@ function forms(password: string): { text: string; patterned: boolean }[] {
     { text: `POSTGRES://app:${lowerHex(encoded)}@db/chat`, patterned: true },
     { text: `postgres://:${encoded}@db/chat`, patterned: true },
     { text: `postgres://app:${password}@db:5432/chat`, patterned: noSpace },
-    { text: `could not connect to postgres://app:${encoded}@db.example.com:5432/chat: password authentication failed for user "app"`, patterned: true },
+    {
+      text: `could not connect to postgres://app:${encoded}@db.example.com:5432/chat: password authentication failed for user "app"`,
+      patterned: true,
+    },
     { text: `postgres://app@db/chat?password=${encoded}&sslmode=disable`, patterned: true },
     { text: `host=db user=app password=${password} dbname=chat`, patterned: noSpace },
     { text: `host=db password=${libpqQuoted} user=app`, patterned: true },
@@ -116,10 +134,17 @@ describe('secrets: redact() and describeConnectionError() never show a password'
   it('redaction keeps what is not secret: user, host, port, database and the reason', () => {
     const out = redact('could not connect to postgres://app:hunter2-Zq9@db.example.com:5432/chat: timeout', ['hunter2-Zq9']);
     assert.equal(out, 'could not connect to postgres://app:***@db.example.com:5432/chat: timeout');
-    assert.equal(redact('host=db password=\'it\\\'s\' user=app'), 'host=db password=*** user=app');
+    assert.equal(redact("host=db password='it\\'s' user=app"), 'host=db password=*** user=app');
     assert.equal(redact('{"password":"x\\"y","user":"app"}'), '{"password":***,"user":"app"}');
-    const described = describeConnectionError(Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' }), { host: 'db', port: 5432, user: 'app' }, ['hunter2-Zq9']);
-    assert.equal(described.message, 'The database at db:5432 rejected the user name or password for user "app". Connect again with the right credentials.');
+    const described = describeConnectionError(
+      Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' }),
+      { host: 'db', port: 5432, user: 'app' },
+      ['hunter2-Zq9'],
+    );
+    assert.equal(
+      described.message,
+      'The database at db:5432 rejected the user name or password for user "app". Connect again with the right credentials.',
+    );
   });
 
   it('a password with a raw @ in a URL is removed whole, not cut at its first @', () => {

@@ -31,9 +31,17 @@ export async function startTeamServer(packageRoot: string): Promise<TeamServer> 
   const password = `team-${Math.random().toString(36).slice(2)}`;
   writeFileSync(join(root, 'pw'), password);
   if (osUser) for (const p of [dataDir, join(root, 'pw')]) chownSync(p, osUser.uid, osUser.gid);
-  await promisify(execFile)(join(binDir, 'initdb'), [`--pgdata=${dataDir}`, '--username=postgres', '--auth=scram-sha-256', `--pwfile=${join(root, 'pw')}`, '--encoding=UTF8', '--locale=C'], { ...osUser });
+  await promisify(execFile)(
+    join(binDir, 'initdb'),
+    [`--pgdata=${dataDir}`, '--username=postgres', '--auth=scram-sha-256', `--pwfile=${join(root, 'pw')}`, '--encoding=UTF8', '--locale=C'],
+    { ...osUser },
+  );
   const port = await freePort();
-  const server: ChildProcess = spawn(join(binDir, 'postgres'), ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], { ...osUser, stdio: 'ignore' });
+  const server: ChildProcess = spawn(
+    join(binDir, 'postgres'),
+    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    { ...osUser, stdio: 'ignore' },
+  );
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   for (let i = 0; i < 500 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 20));
   return {

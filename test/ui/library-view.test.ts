@@ -28,10 +28,23 @@ describe('the library view, as a person sees it in the browser', () => {
     const client = createDatabaseClient(team.url);
     try {
       const user = await ensureUser(client.db, 'ui-tester@example.com');
-      await createResource(client.db, user.id, { name: 'Release checklist', resourceType: 'workflow', content: { steps: [{ text: 'tag' }, { text: 'publish' }] } });
-      const pinned = await createResource(client.db, user.id, { name: 'Code reviewer', description: 'Reviews a diff', resourceType: 'prompt', content: { text: 'Review {{diff}}' } });
+      await createResource(client.db, user.id, {
+        name: 'Release checklist',
+        resourceType: 'workflow',
+        content: { steps: [{ text: 'tag' }, { text: 'publish' }] },
+      });
+      const pinned = await createResource(client.db, user.id, {
+        name: 'Code reviewer',
+        description: 'Reviews a diff',
+        resourceType: 'prompt',
+        content: { text: 'Review {{diff}}' },
+      });
       await setPinned(client.db, user.id, pinned.id, true);
-      await createResource(client.db, user.id, { name: 'Support agent', resourceType: 'agent_config', content: { config: { model: 'small' } } });
+      await createResource(client.db, user.id, {
+        name: 'Support agent',
+        resourceType: 'agent_config',
+        content: { config: { model: 'small' } },
+      });
     } finally {
       await client.close();
     }
@@ -46,7 +59,11 @@ describe('the library view, as a person sees it in the browser', () => {
     // The team mode reads PG* variables when no connection string is stored.
     const { page, close } = await openWorkbench({
       extensionPath: root,
-      settings: { 'agentResources.storage.mode': 'team', 'agentResources.userEmail': 'ui-tester@example.com', 'agentResources.team.label': 'ui-team' },
+      settings: {
+        'agentResources.storage.mode': 'team',
+        'agentResources.userEmail': 'ui-tester@example.com',
+        'agentResources.team.label': 'ui-team',
+      },
       env: { PGHOST: team.host, PGPORT: String(team.port), PGUSER: team.user, PGPASSWORD: team.password, PGDATABASE: team.database },
     });
     let ok = false;
@@ -54,7 +71,11 @@ describe('the library view, as a person sees it in the browser', () => {
       const labels = await openLibrary(page);
       await page.locator('.monaco-list-row .label-name', { hasText: 'Support agent' }).waitFor({ timeout: 30_000 });
       const rows = await page.locator('.pane-body .monaco-list-row .label-name').allInnerTexts();
-      assert.deepEqual(rows, ['Workflows', 'Release checklist', 'Prompts', 'Code reviewer', 'Agent Configs', 'Support agent'], `rows were ${JSON.stringify(rows)} (first read ${JSON.stringify(labels)})`);
+      assert.deepEqual(
+        rows,
+        ['Workflows', 'Release checklist', 'Prompts', 'Code reviewer', 'Agent Configs', 'Support agent'],
+        `rows were ${JSON.stringify(rows)} (first read ${JSON.stringify(labels)})`,
+      );
       assert.match(await page.locator('.statusbar').innerText(), /Team: ui-team/);
       const file = join(screenshots, 'library-view.png');
       await page.screenshot({ path: file });

@@ -19,7 +19,9 @@ export async function withFileLock<T>(lockDir: string, work: () => Promise<T>, {
       continue;
     }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${lockDir}, held by process ${owner?.split(':')[0]}. If no such process runs, delete that folder.`);
+      throw new Error(
+        `Timed out after ${timeoutMs / 1000} s waiting for ${lockDir}, held by process ${owner?.split(':')[0]}. If no such process runs, delete that folder.`,
+      );
     }
     await sleep(20 + Math.random() * 20);
   }

@@ -95,7 +95,9 @@ function libraryId(home: string): string {
  * can connect. A lost password can then never lock anyone out of their library.
  */
 function writeAccessRules(paths: LibraryPaths): void {
-  writeFileSync(paths.hbaFile, '# Written by Agent Resources: the Unix socket only (its folder is private).\nlocal all all trust\n', { mode: 0o600 });
+  writeFileSync(paths.hbaFile, '# Written by Agent Resources: the Unix socket only (its folder is private).\nlocal all all trust\n', {
+    mode: 0o600,
+  });
   if (paths.serverUser) chownSync(paths.hbaFile, paths.serverUser.uid, paths.serverUser.gid);
 }
 

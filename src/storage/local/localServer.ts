@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { liveClients, registerClient } from './clients';
 import { withFileLock } from './fileLock';
 import { defaultLibraryHome, prepareLibraryPaths, socketPort, type LibraryPaths } from './libraryPaths';
-import { ensureCluster, ensureExecutable, lastLogLines, postgresBinDir, readPostmasterPid, serverBinDir, serverEnvironment, type PostmasterInfo } from './postgresProcess';
+import {
+  ensureCluster,
+  ensureExecutable,
+  lastLogLines,
+  postgresBinDir,
+  readPostmasterPid,
+  serverBinDir,
+  serverEnvironment,
+  type PostmasterInfo,
+} from './postgresProcess';
 import { identityAlive, isAlive, isPostgresIn, postgresProcessesIn } from './processes';
 import { supervisorFile, type SupervisorConfig } from './supervisor';
 
@@ -107,7 +116,9 @@ async function runningPostmaster(paths: LibraryPaths, log: (line: string) => voi
     await orphansGone(dataDir);
     const aside = `${join(dataDir, 'postmaster.pid')}.stale-${Date.now()}`;
     renameSync(join(dataDir, 'postmaster.pid'), aside);
-    log(`Cleared a stale server lock file (${info === 'invalid' ? 'unreadable' : `pid ${info.pid} is not this library's server`}); kept as ${aside}`);
+    log(
+      `Cleared a stale server lock file (${info === 'invalid' ? 'unreadable' : `pid ${info.pid} is not this library's server`}); kept as ${aside}`,
+    );
     return undefined;
   }
   try {
@@ -124,7 +135,9 @@ async function runningPostmaster(paths: LibraryPaths, log: (line: string) => voi
 async function orphansGone(dataDir: string): Promise<void> {
   for (let i = 0; i < 250 && postgresProcessesIn(dataDir).length > 0; i++) await sleep(20);
   if (postgresProcessesIn(dataDir).length > 0) {
-    throw new Error(`Postgres processes still run in ${dataDir} without their server (pids ${postgresProcessesIn(dataDir).join(', ')}). Stop them, then retry.`);
+    throw new Error(
+      `Postgres processes still run in ${dataDir} without their server (pids ${postgresProcessesIn(dataDir).join(', ')}). Stop them, then retry.`,
+    );
   }
 }
 
@@ -177,7 +190,9 @@ function supervisorAlive(paths: LibraryPaths): boolean {
 function spawnSupervisor(packageRoot: string, config: SupervisorConfig): number {
   rmSync(supervisorFile(config.paths.home), { force: true });
   const fromSource = __filename.endsWith('.ts');
-  const script = fromSource ? ['--import', 'tsx', join(__dirname, 'supervisor.ts')] : [join(packageRoot, 'dist', 'local-server-supervisor.js')];
+  const script = fromSource
+    ? ['--import', 'tsx', join(__dirname, 'supervisor.ts')]
+    : [join(packageRoot, 'dist', 'local-server-supervisor.js')];
   if (!fromSource && !existsSync(script[0]!)) throw new Error(`${script[0]} is missing: reinstall the extension.`);
   const errors = openSync(config.paths.logFile, 'a', 0o600);
   try {
@@ -203,7 +218,10 @@ function withFolderHint<T>(home: string, work: () => T): T {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') {
       const where = (err as NodeJS.ErrnoException).path ?? home;
-      throw new Error(`The local library's folder ${where} cannot be written (${code}). Give your OS user write access to it, or set AGENT_RESOURCES_HOME to a folder you own, then retry.`, { cause: err });
+      throw new Error(
+        `The local library's folder ${where} cannot be written (${code}). Give your OS user write access to it, or set AGENT_RESOURCES_HOME to a folder you own, then retry.`,
+        { cause: err },
+      );
     }
     throw err;
   }

@@ -1,6 +1,18 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { LibraryPaths, OsUser } from './libraryPaths';
@@ -128,15 +140,24 @@ async function runInitdb(binDir: string, dataDir: string, osUser: OsUser | undef
  */
 export function postgresArgs(paths: LibraryPaths): string[] {
   return [
-    '-D', paths.dataDir,
-    '-p', String(socketPort),
-    '-c', 'listen_addresses=',
-    '-c', `unix_socket_directories=${paths.socketDir}`,
-    '-c', 'unix_socket_permissions=0700',
-    '-c', `hba_file=${paths.hbaFile}`,
-    '-c', 'max_connections=100',
-    '-c', 'log_error_verbosity=terse',
-    '-c', 'log_min_error_statement=panic',
+    '-D',
+    paths.dataDir,
+    '-p',
+    String(socketPort),
+    '-c',
+    'listen_addresses=',
+    '-c',
+    `unix_socket_directories=${paths.socketDir}`,
+    '-c',
+    'unix_socket_permissions=0700',
+    '-c',
+    `hba_file=${paths.hbaFile}`,
+    '-c',
+    'max_connections=100',
+    '-c',
+    'log_error_verbosity=terse',
+    '-c',
+    'log_min_error_statement=panic',
   ];
 }
 

@@ -28,7 +28,10 @@ async function supervise(config: SupervisorConfig): Promise<void> {
   writeFileSync(supervisorFile(paths.home), processIdentity(), { mode: 0o600 });
   const postmaster = config.adoptPid ?? startPostgres(config);
   const stop = () => signal(postmaster, 'SIGINT');
-  process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', () => {});
+  process
+    .on('SIGTERM', stop)
+    .on('SIGINT', stop)
+    .on('SIGHUP', () => {});
   try {
     await watchClients(config, postmaster, stop);
   } finally {
