@@ -209,7 +209,7 @@ async function database() {
     n: 1,
     holds: null,
     note: Object.entries(results.seed.phases)
-      .map(([k, v]) => `${k} ${/** @type {number} */ ((v) / 1000).toFixed(1)} s`)
+      .map(([k, v]) => `${k} ${/** @type {number} */ (v / 1000).toFixed(1)} s`)
       .join(', '),
   });
   figures.push(...results.figures);

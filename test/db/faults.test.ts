@@ -261,14 +261,12 @@ describe('faults: connections cut and slowed by a TCP proxy on 127.0.0.1, server
 
   it('a query error is not a connection problem, even when its parameters say "TLS certificate" or "Connection terminated"', async () => {
     const err = await failureOf(
-      direct.db
-        .insert(resource)
-        .values({
-          userId: author,
-          name: 'TLS certificate: Connection terminated, server closed the connection',
-          resourceType: 'tool' as 'prompt',
-          content: {},
-        }),
+      direct.db.insert(resource).values({
+        userId: author,
+        name: 'TLS certificate: Connection terminated, server closed the connection',
+        resourceType: 'tool' as 'prompt',
+        content: {},
+      }),
     );
     assert.equal(classifyConnectionError(err), 'other', String(err));
     assert.equal(isConnectionProblem(err), false);
