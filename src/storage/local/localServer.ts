@@ -13,6 +13,7 @@ import {
   readPostmasterPid,
   serverBinDir,
   serverEnvironment,
+  spawnPostgres,
   type PostmasterInfo,
 } from './postgresProcess';
 import { identityAlive, isAlive, isPostgresIn, postgresProcessesIn } from './processes';
@@ -69,13 +70,15 @@ export async function attachLocalServer(options: LocalServerOptions): Promise<Lo
     if (initialised) log(`Created the local library's database in ${paths.dataDir}`);
     let server = await runningPostmaster(paths, log);
     const started = !server;
-    const supervisor: SupervisorConfig = { binDir, paths, idleMs: options.idleMs ?? defaultIdleMs() };
+    const idleMs = options.idleMs ?? defaultIdleMs();
     if (server) {
-      if (!supervisorAlive(paths)) spawnSupervisor(options.packageRoot, { ...supervisor, adoptPid: server.pid });
+      if (!supervisorAlive(paths)) spawnSupervisor(options.packageRoot, { paths, postmasterPid: server.pid, idleMs });
       log(`Attached to the local database server (pid ${server.pid})`);
     } else {
-      const supervisorPid = spawnSupervisor(options.packageRoot, supervisor);
-      server = await waitUntilReady(paths, options.startTimeoutMs ?? 30_000, () => isAlive(supervisorPid));
+      // The supervisor starts beside the server, not before it: its Node start is off the waiting path.
+      const postmasterPid = spawnPostgres(binDir, paths);
+      spawnSupervisor(options.packageRoot, { paths, postmasterPid, idleMs });
+      server = await waitUntilReady(paths, options.startTimeoutMs ?? 30_000, () => isAlive(postmasterPid), postmasterPid);
       log(`Started the local database server (pid ${server.pid}, socket in ${paths.socketDir})`);
     }
     const unregister = registerClient(paths.clientsDir);

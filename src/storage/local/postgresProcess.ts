@@ -1,8 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
+  closeSync,
+  openSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -159,6 +161,27 @@ export function postgresArgs(paths: LibraryPaths): string[] {
     '-c',
     'log_min_error_statement=panic',
   ];
+}
+
+/**
+ * Starts the server detached (its own process group: it outlives the window that started it and
+ * serves the others), logging to the library's private log file. Returns its pid.
+ */
+export function spawnPostgres(binDir: string, paths: LibraryPaths): number {
+  const log = openSync(paths.logFile, 'a', 0o600);
+  try {
+    const child = spawn(join(binDir, 'postgres'), postgresArgs(paths), {
+      detached: true,
+      stdio: ['ignore', log, log],
+      ...paths.serverUser,
+      env: serverEnvironment(),
+    });
+    child.unref();
+    if (!child.pid) throw new Error('the postgres process did not start');
+    return child.pid;
+  } finally {
+    closeSync(log);
+  }
 }
 
 /** Only what Postgres needs: the extension host's environment may hold secrets (PGPASSWORD). */
