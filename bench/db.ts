@@ -12,6 +12,7 @@ import { figure, ms, type Figure } from './lib/stats';
 import { startBenchServer, type BenchServer } from './lib/server';
 import { explain, type CompactPlan } from './plans';
 import { defaultPlan, seed, terms, type SeedReport } from './seed';
+import { measureTransfer } from './transfer';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP = 5;
@@ -317,6 +318,9 @@ async function main() {
     t = performance.now();
     const measured = await measureQueries(server.url);
     log(`queries measured in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    t = performance.now();
+    measured.figures.push(...(await measureTransfer(server.url)));
+    log(`import and export measured in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const results: DbResults = { seed: seeded, ...measured };
     if (process.send) {
       process.send({ type: 'results', results });

@@ -3,6 +3,7 @@ import { notify, type NotificationAction } from '../common/notify';
 import { CancelledError, UserFacingError } from '../common/userError';
 import { userMessage } from '../library/errors';
 import type { CommandContext } from './context';
+import { agentFileCommands } from './agentFiles';
 import { ioCommands } from './io';
 import { resourceCommands } from './resources';
 import { saveCommands } from './save';
@@ -20,6 +21,7 @@ export const commandTable = {
   ...viewCommands,
   ...storageCommands,
   ...ioCommands,
+  ...agentFileCommands,
 } satisfies Record<string, CommandHandler>;
 
 export type CommandId = `agentResources.${keyof typeof commandTable}`;

@@ -6,6 +6,7 @@ import { NotFoundError } from '../db/errors';
 import { forkName } from '../library/library';
 import type { Resource } from '../db/schema';
 import { usableOf } from '../library/text';
+import type { PromptVariable } from '../library/variables';
 import { resourceIdOf, resourceScheme, resourceUri } from '../editor/resourceFileSystem';
 import { sharedScheme } from '../editor/sharedPreviews';
 import { typeNames } from '../views/presentation';
@@ -27,14 +28,19 @@ async function open(ctx: CommandContext, arg?: ResourceArgument): Promise<vscode
   return uri;
 }
 
+/** Where a use puts the text: at the cursor, on the clipboard, or in VS Code's chat input. */
+type UseTarget = 'insert' | 'clipboard' | 'chat';
+
+const chatCommand = 'workbench.action.chat.open';
+
 interface UseOptions {
   variables?: Record<string, string>;
-  target?: 'insert' | 'clipboard';
+  target?: UseTarget;
   /** For a workflow: the 0-based step to use; all steps when omitted. */
   step?: number;
 }
 
-/** Inserts or copies a resource's text (a prompt with its {{variables}} filled) and counts the use. */
+/** Inserts, copies or sends to chat a resource's text (a prompt with its variables filled) and counts the use. */
 async function use(ctx: CommandContext, arg?: ResourceArgument, options: UseOptions = {}): Promise<string | undefined> {
   const programmatic = isProgrammatic(arg);
   const id = await resourceIdFrom(ctx, arg, 'Use which resource?');
@@ -56,37 +62,58 @@ async function use(ctx: CommandContext, arg?: ResourceArgument, options: UseOpti
   return text;
 }
 
-/** The values of a prompt's variables: those given, the others asked for (none asked in scripts). */
+/**
+ * The values of a prompt's variables: those given, the others asked for with their default
+ * pre-filled (none asked in scripts: there a variable without a value takes its default).
+ */
 async function askVariables(
-  names: string[],
+  variables: PromptVariable[],
   given: Record<string, string>,
   programmatic: boolean,
 ): Promise<Record<string, string> | undefined> {
   const values: Record<string, string> = { ...given };
-  for (const name of names) {
+  for (const { name, default: fallback } of variables) {
     if (Object.hasOwn(values, name) || programmatic) continue;
-    const value = await vscode.window.showInputBox({ title: 'Fill in the prompt', prompt: `Value for {{${name}}}`, ignoreFocusOut: true });
+    const value = await vscode.window.showInputBox({
+      title: 'Fill in the prompt',
+      prompt: fallback === undefined ? `Value for “${name}”` : `Value for “${name}” (default: ${fallback})`,
+      value: fallback,
+      ignoreFocusOut: true,
+    });
     if (value === undefined) return undefined;
     values[name] = value;
   }
   return values;
 }
 
-async function pickTarget(): Promise<'insert' | 'clipboard' | undefined> {
+async function pickTarget(): Promise<UseTarget | undefined> {
+  const chat = (await vscode.commands.getCommands(true)).includes(chatCommand);
   const picks = [
-    { label: '$(insert) Insert at Cursor', target: 'insert' as const },
+    ...(vscode.window.activeTextEditor ? [{ label: '$(insert) Insert at Cursor', target: 'insert' as const }] : []),
+    ...(chat ? [{ label: '$(comment-discussion) Send to Chat', target: 'chat' as const }] : []),
     { label: '$(copy) Copy to Clipboard', target: 'clipboard' as const },
   ];
-  if (!vscode.window.activeTextEditor) return 'clipboard';
+  if (picks.length === 1) return 'clipboard';
   return (await vscode.window.showQuickPick(picks, { placeHolder: 'Use it how?' }))?.target;
 }
 
-async function deliver(text: string, target: 'insert' | 'clipboard'): Promise<void> {
+async function deliver(text: string, target: UseTarget): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   // Never into a resource's own document or a read-only shared preview.
   if (target === 'insert' && editor && editor.document.uri.scheme !== resourceScheme && editor.document.uri.scheme !== sharedScheme) {
     await editor.edit((edit) => editor.selections.forEach((s) => edit.replace(s, text)));
     return;
+  }
+  if (target === 'chat') {
+    try {
+      // In the chat input, not sent: the user reads it and presses Enter.
+      await vscode.commands.executeCommand(chatCommand, { query: text, isPartialQuery: true });
+      return;
+    } catch {
+      await vscode.env.clipboard.writeText(text);
+      notify('info', 'Chat is not available here: copied to the clipboard instead.');
+      return;
+    }
   }
   await vscode.env.clipboard.writeText(text);
   if (target === 'insert') notify('info', 'No editor to insert into: copied to the clipboard instead.');
@@ -113,7 +140,7 @@ async function useWorkflowSteps(
   let used: string | undefined;
   const done = new Promise<void>((resolve) => pick.onDidHide(() => resolve()));
   // The event handlers' promises go to no one: a step that cannot be delivered is reported here.
-  const deliverStep = (text: string, target: 'insert' | 'clipboard') => {
+  const deliverStep = (text: string, target: UseTarget) => {
     used = text;
     deliver(text, target).catch((err: unknown) => notify('error', `Could not use the step: ${userMessage(err)}`));
   };

@@ -60,7 +60,10 @@ const sourceSchema = z.looseObject({
   range: z.object({ startLine: z.number().int().min(0), endLine: z.number().int().min(0) }).optional(),
 });
 
-const variableName = z.string().regex(/^[A-Za-z_][\w.-]{0,63}$/, { error: 'must be a name of letters, digits, _ . - (at most 64)' });
+// The names src/library/variables.ts finds: `{{name}}`'s identifiers and `${Target Language}`'s words.
+const variableName = z.string().regex(/^[\p{L}\p{N}_](?:[\p{L}\p{N}_ .-]{0,62}[\p{L}\p{N}_.-])?$/u, {
+  error: 'must be a name of letters, digits, spaces, _ . - (at most 64)',
+});
 
 // Loose objects: keys written by the chat app that we do not know survive a round trip.
 export const promptContentSchema = z.looseObject({

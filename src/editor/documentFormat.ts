@@ -1,5 +1,5 @@
 import type { ResourceType } from '../db/schema';
-import { promptVariables } from '../library/text';
+import { variableNames } from '../library/variables';
 
 // How an editor document becomes a resource's content, and its file name. Pure: no VS Code.
 // The text of a resource itself is the library's (library/text).
@@ -57,7 +57,7 @@ export class DocumentSyntaxError extends Error {
 export function contentFromDocument(type: ResourceType, text: string, previous: unknown): unknown {
   if (type === 'prompt') {
     const base = previous && typeof previous === 'object' && !Array.isArray(previous) ? previous : {};
-    return { ...base, text, variables: promptVariables(text) };
+    return { ...base, text, variables: variableNames(text) };
   }
   return parseJson(text);
 }

@@ -1,7 +1,7 @@
 import type { ResourceType } from '../db/schema';
 import { UserFacingError } from '../common/userError';
 import { validateContent, type ResourceContent } from '../db/validation';
-import { promptVariables } from '../library/text';
+import { variableNames } from '../library/variables';
 import { DocumentSyntaxError, parseJson } from './documentFormat';
 
 // The content a selection becomes for each type. Pure: no VS Code.
@@ -16,7 +16,7 @@ export interface SelectionSource {
 export function contentFromSelection(type: ResourceType, text: string, source: SelectionSource): ResourceContent {
   if (!text.trim()) throw new UserFacingError('The selection is empty: select the text to save first.');
   if (type === 'prompt') {
-    return validateContent(type, { text, language: source.language, variables: promptVariables(text), source });
+    return validateContent(type, { text, language: source.language, variables: variableNames(text), source });
   }
   if (type === 'agent_config') {
     let parsed: unknown;

@@ -19,10 +19,22 @@ import {
   type RedeemResult,
 } from '../db/queries';
 import type { Resource, ResourceShare } from '../db/schema';
-import { exportLibrary, importLibrary, type ImportReport, type LibraryExport } from '../db/transfer';
+import {
+  exportLibrary,
+  importEntries,
+  importLibrary,
+  ownResources,
+  ownResourcesById,
+  type ImportReport,
+  type LibraryExport,
+} from '../db/transfer';
 import type { CreateResourceInput, ListOptions, ShareInput, UpdateResourceInput } from '../db/validation';
 import { Emitter } from '../common/events';
-import { fillVariables, usableOf } from './text';
+import { usableOf } from './text';
+import { fillVariables } from './variables';
+import { entriesOfFiles, type ImportFile } from './importFiles';
+import { planExport, type ExportFormat, type ExportPlan } from './agentExport';
+import { linkExportedFiles } from './reimport';
 
 export type StorageMode = 'local' | 'team';
 
@@ -57,6 +69,12 @@ export function sessionRunner(session: LibrarySession): SessionRunner {
 export interface LibraryChange {
   kind: 'created' | 'updated' | 'deleted' | 'shared' | 'used' | 'imported';
   resourceId?: string;
+}
+
+export interface ImportFilesOptions {
+  /** Told after each entry: how many are done, of how many. */
+  onProgress?: (done: number, total: number) => void;
+  cancellation?: Cancellation;
 }
 
 export type ListScope = 'mine' | 'public';
@@ -152,8 +170,8 @@ export class Library {
   }
 
   /**
-   * The text a use of the resource gives: a prompt with its variables filled (those without a
-   * value stay as they are), a workflow step or all its steps, an agent config as JSON.
+   * The text a use of the resource gives: a prompt with its variables filled (a variable without a
+   * value takes its default, or stays as written), a workflow step or all its steps, an agent config as JSON.
    * Undefined for a workflow step that does not exist.
    */
   render(resource: Pick<Resource, 'resourceType' | 'content'>, options: RenderOptions = {}): string | undefined {
@@ -179,10 +197,42 @@ export class Library {
     return this.runner.run((s) => exportLibrary(s.db, s.userId), cancellation);
   }
 
+  /** Imports our own JSON export (as parsed). */
   async import(data: unknown, cancellation?: Cancellation): Promise<ImportReport> {
     const report = await this.runner.run((s) => importLibrary(s.db, s.userId, data), cancellation);
     this.changes.fire({ kind: 'imported' });
     return report;
+  }
+
+  /**
+   * Imports files, each read by the importer its name or content calls for (our JSON, a
+   * prompts.chat CSV), every entry in one transaction; see importFiles.ts for what fails.
+   */
+  async importFiles(files: readonly ImportFile[], options: ImportFilesOptions = {}): Promise<ImportReport> {
+    const entries = await linkExportedFiles(entriesOfFiles(files), (ids) =>
+      this.runner.run((s) => ownResourcesById(s.db, s.userId, ids), options.cancellation),
+    );
+    const report = await this.runner.run(
+      (s) => importEntries(s.db, s.userId, entries, { onProgress: options.onProgress }),
+      options.cancellation,
+    );
+    this.changes.fire({ kind: 'imported' });
+    return report;
+  }
+
+  /**
+   * The files of these resources (all of the user's when `ids` is omitted) in an agent format, for
+   * a folder that already holds `existing`; nothing is written here (the caller writes the files).
+   */
+  async exportFiles(
+    format: ExportFormat,
+    options: { ids?: readonly string[]; existing?: readonly { path: string; text: string }[] } = {},
+    cancellation?: Cancellation,
+  ): Promise<ExportPlan> {
+    const resources = options.ids
+      ? await Promise.all(options.ids.map((id) => this.require(id)))
+      : await this.runner.run((s) => ownResources(s.db, s.userId), cancellation);
+    return planExport(resources, format, options.existing ?? []);
   }
 
   dispose(): void {

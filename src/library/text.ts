@@ -1,9 +1,8 @@
 import type { Resource } from '../db/schema';
 import { readContent, type WorkflowStep } from '../db/validation';
+import { parseVariables, type PromptVariable } from './variables';
 
 // How a resource becomes text: for documents, for Use, for agents. Pure.
-
-const variablePattern = /\{\{\s*([A-Za-z_][\w.-]{0,63})\s*\}\}/g;
 
 /** The document's text: a prompt as its text, workflows and agent configs as formatted JSON. */
 export function documentText(type: string, content: unknown): string {
@@ -12,26 +11,16 @@ export function documentText(type: string, content: unknown): string {
   return `${JSON.stringify(content, null, 2)}\n`;
 }
 
-/** `{{name}}` placeholders of a prompt, in order of first appearance. */
-export function promptVariables(text: string): string[] {
-  const names: string[] = [];
-  for (const match of text.matchAll(variablePattern)) if (!names.includes(match[1]!)) names.push(match[1]!);
-  return names;
-}
-
-/** Fills the placeholders that have a value; `{{constructor}}` and the like are plain names. */
-export function fillVariables(text: string, values: Readonly<Record<string, string>>): string {
-  return text.replace(variablePattern, (whole, name: string) => (Object.hasOwn(values, name) ? values[name]! : whole));
-}
-
 /** What Use works with: a prompt and its variables, a workflow's steps, or a text to use as it is. */
 export type Usable =
-  { kind: 'prompt'; text: string; variables: string[] } | { kind: 'workflow'; steps: WorkflowStep[] } | { kind: 'text'; text: string };
+  | { kind: 'prompt'; text: string; variables: PromptVariable[] }
+  | { kind: 'workflow'; steps: WorkflowStep[] }
+  | { kind: 'text'; text: string };
 
 export function usableOf(resource: Pick<Resource, 'resourceType' | 'content'>): Usable {
   const read = readContent(resource.resourceType, resource.content);
   if (!read.ok) return { kind: 'text', text: documentText(resource.resourceType, resource.content) };
-  if (read.type === 'prompt') return { kind: 'prompt', text: read.content.text, variables: promptVariables(read.content.text) };
+  if (read.type === 'prompt') return { kind: 'prompt', text: read.content.text, variables: parseVariables(read.content.text) };
   if (read.type === 'workflow') return { kind: 'workflow', steps: read.content.steps };
   return { kind: 'text', text: `${JSON.stringify(read.content.config, null, 2)}\n` };
 }

@@ -414,6 +414,7 @@ function casesSuite() {
           });
           assert.deepEqual(report, {
             imported: 1,
+            updated: 0,
             unchanged: 0,
             skipped: [{ index: 0, name: 'Deep', reason: 'content: must not be nested deeper than 64 levels' }],
           });

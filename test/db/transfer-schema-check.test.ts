@@ -25,11 +25,11 @@ describe('export and import of a library', () => {
     assert.equal(exported.format, exportFormat);
     assert.equal(exported.resources.length, 3);
 
-    assert.deepEqual(await importLibrary(client.db, to, exported), { imported: 3, unchanged: 0, skipped: [] });
+    assert.deepEqual(await importLibrary(client.db, to, exported), { imported: 3, updated: 0, unchanged: 0, skipped: [] });
     const shape = (items: { name: string; description: string | null; resourceType: string; isPublic: boolean; pinned: boolean }[]) =>
       items.map((r) => [r.name, r.description, r.resourceType, r.isPublic, r.pinned]).sort();
     assert.deepEqual(shape((await getUserResources(client.db, to)).items), shape((await getUserResources(client.db, from)).items));
-    assert.deepEqual(await importLibrary(client.db, to, exported), { imported: 0, unchanged: 3, skipped: [] });
+    assert.deepEqual(await importLibrary(client.db, to, exported), { imported: 0, updated: 0, unchanged: 3, skipped: [] });
     assert.equal((await getUserResources(client.db, to)).items.length, 3);
     assert.equal((await getUserResources(client.db, from)).items.length, 3, 'the exporter’s library is untouched');
   });

@@ -92,7 +92,7 @@ describe('validation: every rejected input names the field and the rule, and wri
         'a prompt with a badly named variable',
         'content.variables.0',
         /must be a name of letters, digits/,
-        prompt('P', { content: { text: 'x', variables: ['has space'] } }),
+        prompt('P', { content: { text: 'x', variables: ['a + b'] } }),
       ],
       ['a workflow with no steps', 'content.steps', /at least one step/, workflow('W', { content: { steps: [] } })],
       ['a workflow without a steps list', 'content.steps', /must be a list of steps/, workflow('W', { content: { step: 'one' } })],

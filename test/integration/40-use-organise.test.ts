@@ -34,6 +34,68 @@ describe('use a resource', () => {
     assert.match((await treeRows()).find((r) => r.label === prompt.name)!.description, /1 use/);
   });
 
+  it('pre-fills ${x:default} with its default, asks ${x} and {{x}} as one variable, and fills the default in scripts', async () => {
+    const s = await session();
+    const prompt = await createResource(s.db, s.userId, {
+      name: unique('Interviewer'),
+      resourceType: 'prompt',
+      content: { text: 'Interview me for ${Position:Software Developer} at {{company}} (${company}).' },
+    });
+    await vscode.commands.executeCommand('agentResources.refresh');
+    // Without an editor: Copy to Clipboard is asked only where Send to Chat is offered too.
+    const chat = (await vscode.commands.getCommands(true)).includes('workbench.action.chat.open');
+    const prompts = stubPrompts({ inputBox: ['Software Developer', 'ACME'], quickPick: chat ? [pick('Copy to Clipboard')] : [] });
+    try {
+      const used = await vscode.commands.executeCommand<string>('agentResources.use', await findNode(`own:${prompt.id}`));
+      assert.equal(used, 'Interview me for Software Developer at ACME (ACME).');
+      assert.deepEqual(
+        prompts.inputBoxes.map((box) => box.value),
+        ['Software Developer', undefined],
+        'the default is in the box',
+      );
+    } finally {
+      prompts.restore();
+    }
+    assert.equal(await vscode.env.clipboard.readText(), 'Interview me for Software Developer at ACME (ACME).', 'no editor: copied');
+    const scripted = await vscode.commands.executeCommand<string>('agentResources.use', prompt.id, {
+      variables: { company: 'Initech' },
+      target: 'clipboard',
+    });
+    assert.equal(scripted, 'Interview me for Software Developer at Initech (Initech).');
+  });
+
+  it('Send to Chat falls back to the clipboard, and says so, where VS Code has no chat', async () => {
+    const s = await session();
+    const prompt = await createResource(s.db, s.userId, {
+      name: unique('Chat'),
+      resourceType: 'prompt',
+      content: { text: 'Ask ${what:why}' },
+    });
+    const commands = vscode.commands as unknown as { executeCommand: (id: string, ...args: unknown[]) => Thenable<unknown> };
+    const executeCommand = vscode.commands.executeCommand;
+    const asked: unknown[] = [];
+    commands.executeCommand = (id: string, ...args: unknown[]) => {
+      if (id !== 'workbench.action.chat.open') return executeCommand(id, ...args);
+      asked.push(args[0]);
+      return Promise.reject(new Error("command 'workbench.action.chat.open' not found"));
+    };
+    const prompts = stubPrompts();
+    let used: string | undefined;
+    try {
+      used = await executeCommand<string>('agentResources.use', prompt.id, { target: 'chat' });
+    } finally {
+      commands.executeCommand = executeCommand;
+      prompts.restore();
+    }
+    assert.equal(used, 'Ask why');
+    assert.deepEqual(asked, [{ query: 'Ask why', isPartialQuery: true }], 'the chat was asked first, with the text in its input');
+    assert.equal(await vscode.env.clipboard.readText(), 'Ask why');
+    assert.deepEqual(
+      prompts.messages.map((m) => m.text),
+      ['Chat is not available here: copied to the clipboard instead.'],
+    );
+  });
+
   it('copies to the clipboard programmatically with the variables given, and uses one workflow step', async () => {
     const s = await session();
     const prompt = await createResource(s.db, s.userId, {
@@ -203,6 +265,39 @@ describe('find and organise', () => {
       [theirs.name],
     );
     assert.match(rows[0]!.contextValue, /\.foreign$/);
+  });
+
+  it('imports a prompts.chat CSV through importLibrary { uri }, skipping a bad row, and Use fills its ${x:default}', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-resources-csv-'));
+    const file = join(dir, 'prompts.csv');
+    writeFileSync(
+      file,
+      [
+        '\uFEFFact,prompt,for_devs,type,contributor',
+        `"${tag} Interviewer","Interview me for the \${Position:Software Developer} position, ""one"" question at a time.",FALSE,TEXT,f`,
+        `${tag} broken,"unclosed"x,FALSE,TEXT,f`,
+      ].join('\r\n'),
+    );
+    const prompts = stubPrompts();
+    let report: ImportReport;
+    try {
+      report = await vscode.commands.executeCommand<ImportReport>('agentResources.importLibrary', { uri: vscode.Uri.file(file) });
+    } finally {
+      prompts.restore();
+    }
+    assert.equal(report.imported, 1);
+    assert.deepEqual(
+      report.skipped.map((s) => s.source),
+      ['prompts.csv, line 3'],
+    );
+    assert.match(prompts.messages[0]!.text, /Imported 1 resources, skipped 1 invalid/);
+    await vscode.commands.executeCommand('agentResources.search', { text: `${tag} Interviewer` });
+    assert.deepEqual(await resourceLabels(), [`${tag} Interviewer`]);
+    const s = await session();
+    const [imported] = (await s.client
+      .sql`select id from resource where user_id = ${s.userId} and name = ${`${tag} Interviewer`}`) as unknown as [{ id: string }];
+    const used = await vscode.commands.executeCommand<string>('agentResources.use', imported.id, { target: 'clipboard' });
+    assert.equal(used, 'Interview me for the Software Developer position, "one" question at a time.');
   });
 
   it('exports and imports the library as JSON, reporting invalid entries and never duplicating', async () => {
