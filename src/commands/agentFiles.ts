@@ -72,41 +72,65 @@ const formatPicks: (vscode.QuickPickItem & { format: ExportFormat; folder: strin
 async function exportTo(ctx: CommandContext, arg?: ResourceNode | ExportToOptions): Promise<ExportToResult | undefined> {
   const programmatic = isProgrammatic(arg);
   const options: ExportToOptions = arg instanceof ResourceNode ? { ids: [arg.resource.id] } : (arg ?? {});
-  let format = options.format;
-  if (format !== undefined && !exportFormats.includes(format)) {
-    throw new UserFacingError(`There is no export format “${String(format)}”. Use one of ${exportFormats.join(', ')}.`);
-  }
-  if (!format) {
-    if (programmatic) throw new UserFacingError(`Say which format to export to: ${exportFormats.join(', ')}.`);
-    format = (await vscode.window.showQuickPick(formatPicks, { placeHolder: 'Export as which kind of file?' }))?.format;
-    if (!format) return undefined;
-  }
-  let folder = toUri(options.folder);
-  if (!folder) {
-    if (programmatic) throw new UserFacingError('Say which folder to export to ({ folder }).');
-    const workspace = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const usual = formatPicks.find((p) => p.format === format)!.folder;
-    folder = (
-      await vscode.window.showOpenDialog({
-        title: 'Export to Folder',
-        canSelectFiles: false,
-        canSelectFolders: true,
-        canSelectMany: false,
-        openLabel: 'Export Here',
-        defaultUri: workspace ? vscode.Uri.joinPath(workspace, usual) : undefined,
-      })
-    )?.[0];
-    if (!folder) return undefined;
-  }
-  const target = folder;
-  const chosen = format;
-  const existing = await existingFiles(target, chosen);
+  const format = await chooseFormat(options.format, programmatic);
+  if (!format) return undefined;
+  const target = await chooseFolder(options.folder, format, programmatic);
+  if (!target) return undefined;
+  const existing = await existingFiles(target, format);
   const plan = await withCancellableProgress('Exporting…', (token) =>
-    ctx.library.exportFiles(chosen, { ids: options.ids, existing }, token),
+    ctx.library.exportFiles(format, { ids: options.ids, existing }, token),
   );
+  const { written, failed } = await writeFiles(target, plan.files);
+  const lost = plan.files.filter((f) => f.lost.length).map((f) => ({ file: f.path, lost: f.lost }));
+  for (const l of lost) ctx.log.warn(`Export to ${format}: ${l.file} cannot carry ${l.lost.join('; ')}`);
+  for (const s of plan.skipped) ctx.log.warn(`Export to ${format}: skipped “${s.name}”: ${s.reason}`);
+  if (failed.length) {
+    throw new UserFacingError(
+      `Could not write ${failed.length} of ${plan.files.length} files in ${target.fsPath}: ${failed.slice(0, 3).join(', ')}. Choose a folder you can write to.`,
+    );
+  }
+  if (!programmatic) reportExport(written.length, target, plan.skipped.length, lost.length);
+  return { files: written, skipped: plan.skipped, lost };
+}
+
+async function chooseFormat(given: ExportFormat | undefined, programmatic: boolean): Promise<ExportFormat | undefined> {
+  if (given !== undefined && !exportFormats.includes(given)) {
+    throw new UserFacingError(`There is no export format “${String(given)}”. Use one of ${exportFormats.join(', ')}.`);
+  }
+  if (given) return given;
+  if (programmatic) throw new UserFacingError(`Say which format to export to: ${exportFormats.join(', ')}.`);
+  return (await vscode.window.showQuickPick(formatPicks, { placeHolder: 'Export as which kind of file?' }))?.format;
+}
+
+/** The folder given, or the one the user picks, starting at the workspace's usual folder for the format. */
+async function chooseFolder(
+  given: ExportToOptions['folder'],
+  format: ExportFormat,
+  programmatic: boolean,
+): Promise<vscode.Uri | undefined> {
+  const folder = toUri(given);
+  if (folder) return folder;
+  if (programmatic) throw new UserFacingError('Say which folder to export to ({ folder }).');
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const usual = formatPicks.find((p) => p.format === format)!.folder;
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Export to Folder',
+    canSelectFiles: false,
+    canSelectFolders: true,
+    canSelectMany: false,
+    openLabel: 'Export Here',
+    defaultUri: workspace ? vscode.Uri.joinPath(workspace, usual) : undefined,
+  });
+  return picked?.[0];
+}
+
+async function writeFiles(
+  target: vscode.Uri,
+  files: readonly { path: string; text: string }[],
+): Promise<{ written: string[]; failed: string[] }> {
   const written: string[] = [];
   const failed: string[] = [];
-  for (const file of plan.files) {
+  for (const file of files) {
     const uri = vscode.Uri.joinPath(target, ...file.path.split('/'));
     try {
       await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(uri, '..'));
@@ -116,24 +140,14 @@ async function exportTo(ctx: CommandContext, arg?: ResourceNode | ExportToOption
       failed.push(`${file.path} (${(err as Error).message})`);
     }
   }
-  const lost = plan.files.filter((f) => f.lost.length).map((f) => ({ file: f.path, lost: f.lost }));
-  for (const l of lost) ctx.log.warn(`Export to ${chosen}: ${l.file} cannot carry ${l.lost.join('; ')}`);
-  for (const s of plan.skipped) ctx.log.warn(`Export to ${chosen}: skipped “${s.name}”: ${s.reason}`);
-  if (failed.length) {
-    throw new UserFacingError(
-      `Could not write ${failed.length} of ${plan.files.length} files in ${target.fsPath}: ${failed.slice(0, 3).join(', ')}. Choose a folder you can write to.`,
-    );
-  }
-  if (!programmatic) {
-    const notes = [
-      plan.skipped.length ? `${plan.skipped.length} skipped` : '',
-      lost.length ? `${lost.length} could not carry everything` : '',
-    ].filter(Boolean);
-    const summary = `Exported ${written.length} files to ${target.fsPath}${notes.length ? ` (${notes.join(', ')}: the log says what)` : ''}.`;
-    if (notes.length) notify('warning', summary, { title: 'Show Log', command: 'agentResources.showLog' });
-    else notify('info', summary);
-  }
-  return { files: written, skipped: plan.skipped, lost };
+  return { written, failed };
+}
+
+function reportExport(written: number, target: vscode.Uri, skipped: number, lost: number): void {
+  const notes = [skipped ? `${skipped} skipped` : '', lost ? `${lost} could not carry everything` : ''].filter(Boolean);
+  const summary = `Exported ${written} files to ${target.fsPath}${notes.length ? ` (${notes.join(', ')}: the log says what)` : ''}.`;
+  if (notes.length) notify('warning', summary, { title: 'Show Log', command: 'agentResources.showLog' });
+  else notify('info', summary);
 }
 
 /** The files in the folder that an export may meet (so it never overwrites someone else's). */
