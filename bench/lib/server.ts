@@ -4,7 +4,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/storage/local/localServer';
+import { freePort } from '../../test/support/freePort';
 
 export interface BenchServer {
   url: string;

@@ -331,7 +331,8 @@ export async function measureViews({ root, warmRuns, coldRuns, saveRuns, library
   const workspace = mkdtempSync(join(tmpdir(), 'agent-resources-bench-workspace-'));
   writeFileSync(join(workspace, 'notes.md'), '# Notes\n');
   const existing = new Set(readdirSync(tmpdir()));
-  const wb = await openWorkbench({ extensionPath: root, workspacePath: workspace, settings: { 'agentResources.userEmail': EMAIL } });
+  // No email setting: the local library's user is the one who owns the seeded resources.
+  const wb = await openWorkbench({ extensionPath: root, workspacePath: workspace });
   /** @type {{ release(): Promise<void> } | undefined} */
   let hold;
   const out = {

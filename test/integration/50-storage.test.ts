@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { createDatabaseClient } from '../../src/db/client';
 import { createResource, ensureUser } from '../../src/db/queries';
 import { startTeamServer, type TeamServer } from '../support/teamServer';
-import { api, extensionId, resourceLabels, session, stubPrompts, unique, waitFor } from './helpers';
+import { api, extensionId, killLocalServer, resourceLabels, session, stubPrompts, unique, waitFor } from './helpers';
 
 /** Every settings file and log under the VS Code user data folder. */
 function settingsAndLogs(root: string): string[] {
@@ -131,20 +131,7 @@ describe('storage: faults', () => {
     const s = await session();
     const name = unique('Survives a crash');
     await createResource(s.db, s.userId, { name, resourceType: 'prompt', content: { text: 'durable' } });
-    const [setting] = await s.client.sql<{ data_directory: string }[]>`select current_setting('data_directory') as data_directory`;
-    const dataDir = setting!.data_directory;
-    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    process.kill(pid, 'SIGKILL');
-    // Backends outlive a killed postmaster for a moment: wait until the server really is gone.
-    await waitFor(
-      'the server to be gone',
-      async () =>
-        (await s.client.sql`select 1`.then(
-          () => false,
-          () => true,
-        )) || undefined,
-      10_000,
-    );
+    await killLocalServer(s);
     const prompts = stubPrompts();
     try {
       await vscode.commands.executeCommand('agentResources.refresh');

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { createResource, createShare, ensureUser, getResourceById } from '../../src/db/queries';
 import type { Resource, ResourceShare } from '../../src/db/schema';
-import { api, closeAllEditors, session, stubPrompts, unique, waitFor } from './helpers';
+import { api, closeAllEditors, killLocalServer, session, stubPrompts, unique, waitFor } from './helpers';
 
 /** Runs a command and returns the error message it showed (commands never throw at the caller). */
 async function errorOf(command: string, ...args: unknown[]): Promise<string | undefined> {
@@ -79,18 +77,7 @@ describe('faults: the database stops in the middle of an edit', () => {
       vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()),
     );
     await editor.edit((e) => e.replace(new vscode.Range(0, 0, 0, 6), 'after the crash'));
-    const [setting] = await s.client.sql<{ dir: string }[]>`select current_setting('data_directory') as dir`;
-    process.kill(Number(readFileSync(join(setting!.dir, 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGKILL');
-    // Backends outlive a killed postmaster for a moment: wait until the server really is gone.
-    await waitFor(
-      'the server to be gone',
-      async () =>
-        (await s.client.sql`select 1`.then(
-          () => false,
-          () => true,
-        )) || undefined,
-      10_000,
-    );
+    await killLocalServer(s);
     const { storage } = await api();
     assert.equal(await editor.document.save(), false, 'the save fails while the database is down');
     assert.match(

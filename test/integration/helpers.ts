@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -169,3 +169,18 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 export const unique = (label: string) => `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/** SIGKILLs the local library's postmaster and waits until the session's connections fail (its backends outlive it a moment). */
+export async function killLocalServer(s: Session): Promise<void> {
+  const [setting] = await s.client.sql<{ dir: string }[]>`select current_setting('data_directory') as dir`;
+  process.kill(Number(readFileSync(join(setting!.dir, 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGKILL');
+  await waitFor(
+    'the server to be gone',
+    async () =>
+      (await s.client.sql`select 1`.then(
+        () => false,
+        () => true,
+      )) || undefined,
+    10_000,
+  );
+}

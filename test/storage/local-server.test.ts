@@ -51,6 +51,16 @@ describe('local library server', () => {
     clusterRoots.add(handle.paths.clusterRoot);
     return handle;
   };
+  /** A library whose `writes` table exists (made before any worker starts, so they never race on it), server stopped. */
+  const homeWithWritesTable = async () => {
+    const home = newHome();
+    const setup = await attach(home);
+    const client = connect(setup);
+    await client.sql`create table writes (label text, n int, primary key (label, n))`;
+    await client.close();
+    await setup.release();
+    return home;
+  };
   after(async () => {
     for (const h of handles) await h.release().catch(() => {});
     for (const root of clusterRoots) {
@@ -121,12 +131,7 @@ describe('local library server', () => {
   });
 
   it('lets two processes start it at once, one server for both, and write at the same time without losing a row', async () => {
-    const home = newHome();
-    const setup = await attach(home);
-    const client = connect(setup);
-    await client.sql`create table writes (label text, n int, primary key (label, n))`;
-    await client.close();
-    await setup.release();
+    const home = await homeWithWritesTable();
     const a = worker(home, 200, 'a', true);
     const b = worker(home, 200, 'b', true);
     const [ra, rb] = await Promise.all([a.report, b.report]);
@@ -154,12 +159,7 @@ describe('local library server', () => {
   });
 
   it('stops by itself once every attached process was killed, and the next one starts it again', async () => {
-    const home = newHome();
-    const setup = await attach(home);
-    const client = connect(setup);
-    await client.sql`create table writes (label text, n int, primary key (label, n))`;
-    await client.close();
-    await setup.release();
+    const home = await homeWithWritesTable();
     const workers = ['a', 'b', 'c', 'd'].map((label) => worker(home, 1, label, true));
     const reports = await Promise.all(workers.map((w) => w.report));
     for (const w of workers) w.child.kill('SIGKILL');
@@ -171,12 +171,7 @@ describe('local library server', () => {
   });
 
   it('leaves no server behind when its library folder is deleted while no one is attached', async () => {
-    const home = newHome();
-    const setup = await attach(home);
-    const client = connect(setup);
-    await client.sql`create table writes (label text, n int, primary key (label, n))`;
-    await client.close();
-    await setup.release();
+    const home = await homeWithWritesTable();
     const held = worker(home, 1, 'a', true);
     const { pid } = await held.report;
     held.child.kill('SIGKILL');

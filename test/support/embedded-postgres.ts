@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { freePort } from '../../src/storage/local/localServer';
+import { freePort } from './freePort';
 
 export interface TestServer {
   /** Connection URL of the server's maintenance database. */

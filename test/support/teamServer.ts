@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { serverOsUser } from '../../src/storage/local/libraryPaths';
-import { freePort } from '../../src/storage/local/localServer';
+import { freePort } from './freePort';
 import { postgresBinDir } from '../../src/storage/local/postgresProcess';
 
 export interface TeamServer {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { liveClients, registerClient } from './clients';
 import { withFileLock } from './fileLock';
@@ -228,16 +228,4 @@ function withFolderHint<T>(home: string, work: () => T): T {
     }
     throw err;
   }
-}
-
-/** A port nothing listens on right now, on 127.0.0.1 (for tests and benchmarks). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
