@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { notify } from '../common/notify';
 import { UserFacingError } from '../common/userError';
 import { exportFormats, exportPath, type ExportFormat } from '../library/agentExport';
-import { isImportablePath, type ImportFile } from '../library/importFiles';
+import { importSizeProblem, isImportablePath, type ImportFile } from '../library/importFiles';
 import { ResourceNode } from '../views/nodes';
 import { isProgrammatic } from './arguments';
 import type { CommandContext } from './context';
@@ -39,10 +39,17 @@ export async function readImportFolder(
   await walk(folder, base);
   const files: ImportFile[] = [];
   for (const [i, file] of found.entries()) {
-    files.push({ path: file.path, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(file.uri)) });
+    // Sized first: a file too large to import is reported as skipped, never read into memory.
+    const problem = importSizeProblem(file.path, (await vscode.workspace.fs.stat(file.uri)).size);
+    files.push(problem ? { path: file.path, text: '', problem } : await readImportFile(file.uri, file.path));
     progress.report(i + 1, found.length);
   }
   return files;
+}
+
+/** One file's text, for Import. */
+export async function readImportFile(uri: vscode.Uri, path: string): Promise<ImportFile> {
+  return { path, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)) };
 }
 
 export interface ExportToOptions {

@@ -85,6 +85,8 @@ export interface ImportReport {
   unchanged: number;
   /** `source`: where the entry came from (a file, a CSV line), when it did not come from one JSON list. */
   skipped: { index: number; name: string; reason: string; source?: string }[];
+  /** Entries marked public that arrived private (`keepPublic: false`); absent when none. */
+  madePrivate?: number;
 }
 
 /** One resource to import, unchecked: every field is validated on its own. */
@@ -111,6 +113,8 @@ export interface ImportEntry {
 export interface ImportOptions {
   /** Told after each entry: how many are done, of how many. */
   onProgress?: (done: number, total: number) => void;
+  /** Keep `isPublic: true` from the entries (default); false: every entry arrives private. */
+  keepPublic?: boolean;
 }
 
 /** Our own JSON export (a file written by Export Library), as entries to import. */
@@ -149,7 +153,7 @@ export async function importEntries(
 ): Promise<ImportReport> {
   parseOrThrow(z.object({ userId: uuidSchema }), { userId });
   const report: ImportReport = { imported: 0, updated: 0, unchanged: 0, skipped: [] };
-  const valid: { index: number; values: ImportValues; entry: ImportEntry }[] = [];
+  const valid: { index: number; values: ImportValues; entry: ImportEntry; madePrivate: boolean }[] = [];
   for (const [index, entry] of entries.entries()) {
     const label = typeof entry.name === 'string' ? entry.name : `entry ${index + 1}`;
     const skip = (reason: string) => report.skipped.push({ index, name: label, reason, ...(entry.source ? { source: entry.source } : {}) });
@@ -170,7 +174,8 @@ export async function importEntries(
         isPublic: entry.isPublic ?? false,
         pinned: entry.pinned ?? false,
       });
-      valid.push({ index, values, entry });
+      const madePrivate = values.isPublic === true && options.keepPublic === false;
+      valid.push({ index, values: madePrivate ? { ...values, isPublic: false } : values, entry, madePrivate });
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       skip(err.message);
@@ -179,7 +184,7 @@ export async function importEntries(
   options.onProgress?.(0, valid.length);
   await runTransaction(db, async (tx) => {
     const seen = new Set<string>();
-    const inserts: { index: number; values: ImportValues }[] = [];
+    const inserts: { index: number; values: ImportValues; madePrivate: boolean }[] = [];
     for (const item of valid) {
       if (!item.entry.update) inserts.push(item);
       else if (!(await updateFromFile(tx, userId, item, report))) inserts.push(item);
@@ -192,10 +197,13 @@ export async function importEntries(
         batch.map((b) => b.values),
       );
       const fresh: ImportValues[] = [];
-      batch.forEach(({ values }, i) => {
+      batch.forEach(({ values, madePrivate }, i) => {
         const key = sameKey(values);
         if (existing.has(i) || seen.has(key)) report.unchanged++;
-        else fresh.push(values);
+        else {
+          fresh.push(values);
+          if (madePrivate) report.madePrivate = (report.madePrivate ?? 0) + 1;
+        }
         seen.add(key);
       });
       if (fresh.length) await tx.insert(resource).values(fresh.map((values) => ({ ...values, content: values.content as object, userId })));

@@ -26,6 +26,82 @@ const codePoints = (s: string) => [...s].length;
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const loneSurrogateRule = 'must not contain unpaired surrogates (half of an emoji or other broken character)';
 
+// Characters that change how a name looks without being seen: bidi controls (U+202A–U+202E,
+// U+2066–U+2069), zero-width and other format characters (Cf: U+200B–U+200F, U+2060–U+2064,
+// U+FEFF, U+00AD...), line and paragraph separators, and the blank Hangul fillers. A name made
+// with them can pose as another in public browsing and in tab titles.
+const invisibleClass = '\\p{Cf}\\p{Zl}\\p{Zp}\\u115f\\u1160\\u3164\\uffa0';
+const disguisingCharacters = new RegExp(`[${invisibleClass}]`, 'gu');
+/** What a display shows as ⟨U+XXXX⟩: the above and the control characters. */
+const unseenCharacters = new RegExp(`[\\p{Cc}${invisibleClass}]`, 'gu');
+// Emoji sequences are the one place format characters belong: the joiner in 👩‍👩‍👧 and the tags of 🏴 flags.
+const emojiSequence =
+  /(?<=\p{Extended_Pictographic}(?:\ufe0f|\p{Emoji_Modifier})?)\u200d(?=\p{Extended_Pictographic})|\u{1f3f4}[\u{e0020}-\u{e007e}]+\u{e007f}/gu;
+const characterNames: Record<number, string> = {
+  0x00ad: 'soft hyphen',
+  0x061c: 'Arabic letter mark',
+  0x200b: 'zero-width space',
+  0x200c: 'zero-width non-joiner',
+  0x200d: 'zero-width joiner',
+  0x200e: 'left-to-right mark',
+  0x200f: 'right-to-left mark',
+  0x2028: 'line separator',
+  0x2029: 'paragraph separator',
+  0x202a: 'left-to-right embedding',
+  0x202b: 'right-to-left embedding',
+  0x202c: 'pop directional formatting',
+  0x202d: 'left-to-right override',
+  0x202e: 'right-to-left override',
+  0x2060: 'word joiner',
+  0x2061: 'function application',
+  0x2062: 'invisible times',
+  0x2063: 'invisible separator',
+  0x2064: 'invisible plus',
+  0x2066: 'left-to-right isolate',
+  0x2067: 'right-to-left isolate',
+  0x2068: 'first strong isolate',
+  0x2069: 'pop directional isolate',
+  0xfeff: 'zero-width no-break space',
+  0x115f: 'Hangul choseong filler',
+  0x1160: 'Hangul jungseong filler',
+  0x3164: 'Hangul filler',
+  0xffa0: 'halfwidth Hangul filler',
+};
+
+/** U+202E, as people look characters up. */
+function codePointLabel(codePoint: number): string {
+  return `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** Where emoji sequences put format characters that belong there. */
+function emojiSequencePositions(name: string): Set<number> {
+  const positions = new Set<number>();
+  for (const m of name.matchAll(emojiSequence)) for (let i = m.index; i < m.index + m[0].length; i++) positions.add(i);
+  return positions;
+}
+
+/** The first character that would disguise the name (emoji sequences apart). */
+function firstDisguisingCharacter(name: string): number | undefined {
+  const allowed = emojiSequencePositions(name);
+  for (const m of name.matchAll(disguisingCharacters)) if (!allowed.has(m.index)) return m[0].codePointAt(0);
+  return undefined;
+}
+
+/** Why a name with an invisible or bidi character is refused: which one, and what to do. */
+function disguisingCharacterRule(codePoint: number): string {
+  const known = characterNames[codePoint];
+  return `must not contain ${codePointLabel(codePoint)}${known ? ` (${known})` : ''}, an invisible character that can make a name look like another: delete it (retype the name if you pasted it)`;
+}
+
+/**
+ * The name with each invisible, bidi or control character shown as ⟨U+202E⟩: rows written by
+ * the chat app keep their name, and the tree and tab titles show what is in it.
+ */
+export function visibleName(name: string): string {
+  const allowed = emojiSequencePositions(name);
+  return name.replace(unseenCharacters, (c: string, index: number) => (allowed.has(index) ? c : `⟨${codePointLabel(c.codePointAt(0)!)}⟩`));
+}
+
 export const nameSchema = z
   .string({ error: 'must be text' })
   .transform((s) => s.trim())
@@ -36,7 +112,11 @@ export const nameSchema = z
   .refine((s) => !controlCharacter.test(s), {
     error: 'must not contain control characters such as tabs or line breaks',
   })
-  .refine((s) => !loneSurrogate.test(s), { error: loneSurrogateRule });
+  .refine((s) => !loneSurrogate.test(s), { error: loneSurrogateRule })
+  .superRefine((s, ctx) => {
+    const codePoint = firstDisguisingCharacter(s);
+    if (codePoint !== undefined) ctx.addIssue({ code: 'custom', message: disguisingCharacterRule(codePoint) });
+  });
 
 export const descriptionSchema = z
   .string({ error: 'must be text' })

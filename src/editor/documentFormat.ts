@@ -1,4 +1,5 @@
 import type { ResourceType } from '../db/schema';
+import { visibleName } from '../db/validation';
 import { variableNames } from '../library/variables';
 
 // How an editor document becomes a resource's content, and its file name. Pure: no VS Code.
@@ -29,10 +30,13 @@ const extensions: Record<string, string> = {
   toml: 'toml',
 };
 
-/** A resource name as a file name for the tab: no path separators or control characters. */
+/** A resource name as a file name for the tab: no path separators, and invisible or control characters shown as ⟨U+XXXX⟩. */
 export function safeFileName(name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what is removed
-  return name.replace(/[/\\?#%*:|"<>\u0000-\u001f]/g, '_').slice(0, 120) || 'resource';
+  return (
+    visibleName(name)
+      .replace(/[/\\?#%*:|"<>]/g, '_')
+      .slice(0, 120) || 'resource'
+  );
 }
 
 /** The file extension that gives the document its language. */

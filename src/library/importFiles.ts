@@ -10,6 +10,19 @@ import { isPromptsChatCsv, promptsChatEntries } from './promptsChat';
 export interface ImportFile {
   path: string;
   text: string;
+  /** Why the file was not read (too large): it is reported as skipped, with this reason. */
+  problem?: string;
+}
+
+/** The largest file Import reads (its whole text is held in memory, then parsed). */
+export const importFileBytes = 20 * 1024 * 1024;
+
+/** Why a file of this size is not imported, before anything reads it; undefined when it may be. */
+export function importSizeProblem(path: string, bytes: number): string | undefined {
+  if (bytes <= importFileBytes) return undefined;
+  // Rounded up: a file just over the cap never reads as the cap itself.
+  const mb = (n: number) => `${Math.ceil((n / (1024 * 1024)) * 10) / 10} MB`;
+  return `${path} is ${mb(bytes)}: Import reads files of at most ${mb(importFileBytes)}. Split it into smaller files (Export Library writes one per library; a CSV can be cut into parts) and import those.`;
 }
 
 export type ImportFormat = 'library-json' | 'prompts-chat-csv' | 'agent-file';
@@ -33,6 +46,8 @@ export function importFormatOf(file: ImportFile): ImportFormat | undefined {
 
 /** The entries of one file; a file no importer can read is a UserFacingError that says why. */
 export function entriesOfFile(file: ImportFile): ImportEntry[] {
+  const tooLarge = file.problem ?? importSizeProblem(file.path, Buffer.byteLength(file.text, 'utf8'));
+  if (tooLarge) throw new UserFacingError(tooLarge);
   switch (importFormatOf(file)) {
     case 'library-json': {
       let data: unknown;
@@ -76,4 +91,9 @@ export function entriesOfFiles(files: readonly ImportFile[]): ImportEntry[] {
 
 function baseName(path: string): string {
   return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+}
+
+/** How many entries of these files are marked public: what an import that keeps the flag would publish. */
+export function publicEntryCount(files: readonly ImportFile[]): number {
+  return entriesOfFiles(files).filter((e) => e.isPublic === true && e.problem === undefined).length;
 }

@@ -75,6 +75,11 @@ export interface ImportFilesOptions {
   /** Told after each entry: how many are done, of how many. */
   onProgress?: (done: number, total: number) => void;
   cancellation?: Cancellation;
+  /**
+   * Keep `isPublic: true` from the files. Default: yes in the local library (nobody else sees it),
+   * no in a team database, where publishing needs the user's yes (the command asks).
+   */
+  keepPublic?: boolean;
 }
 
 export type ListScope = 'mine' | 'public';
@@ -197,9 +202,12 @@ export class Library {
     return this.runner.run((s) => exportLibrary(s.db, s.userId), cancellation);
   }
 
-  /** Imports our own JSON export (as parsed). */
-  async import(data: unknown, cancellation?: Cancellation): Promise<ImportReport> {
-    const report = await this.runner.run((s) => importLibrary(s.db, s.userId, data), cancellation);
+  /** Imports our own JSON export (as parsed); public entries as ImportFilesOptions.keepPublic says. */
+  async import(data: unknown, options: Pick<ImportFilesOptions, 'cancellation' | 'keepPublic'> = {}): Promise<ImportReport> {
+    const report = await this.runner.run(
+      (s) => importLibrary(s.db, s.userId, data, { keepPublic: options.keepPublic ?? s.mode === 'local' }),
+      options.cancellation,
+    );
     this.changes.fire({ kind: 'imported' });
     return report;
   }
@@ -213,7 +221,8 @@ export class Library {
       this.runner.run((s) => ownResourcesById(s.db, s.userId, ids), options.cancellation),
     );
     const report = await this.runner.run(
-      (s) => importEntries(s.db, s.userId, entries, { onProgress: options.onProgress }),
+      (s) =>
+        importEntries(s.db, s.userId, entries, { onProgress: options.onProgress, keepPublic: options.keepPublic ?? s.mode === 'local' }),
       options.cancellation,
     );
     this.changes.fire({ kind: 'imported' });

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ResourceListItem } from '../db/queries';
 import type { ResourceShare, ResourceType } from '../db/schema';
 import type { ListKey } from '../model/libraryModel';
+import { visibleName } from '../db/validation';
 import { maskToken, nameHighlights, resourceDescription, shareStatus, typeIcons, typeLabels, typeNames } from './presentation';
 
 export type LibraryNode = GroupNode | ResourceNode | ShareNode | LoadMoreNode;
@@ -44,14 +45,15 @@ export class ResourceNode {
   toTreeItem(): vscode.TreeItem {
     const r = this.resource;
     const collapsible = this.own && r.shareCount > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
-    const item = new vscode.TreeItem({ label: r.name, highlights: nameHighlights(r.name, this.search) }, collapsible);
+    const label = visibleName(r.name);
+    const item = new vscode.TreeItem({ label, highlights: nameHighlights(label, this.search) }, collapsible);
     item.id = this.id;
     item.description = resourceDescription(r, this.search);
     const type = r.resourceType;
     item.iconPath = new vscode.ThemeIcon(typeIcons[type] ?? 'file', r.pinned ? new vscode.ThemeColor('charts.yellow') : undefined);
     item.contextValue = this.contextValue;
     item.command = { command: 'agentResources.open', title: 'Open Resource', arguments: [r.id] };
-    item.accessibilityInformation = { label: `${r.name}, ${typeNames[type] ?? r.resourceType}${r.pinned ? ', pinned' : ''}` };
+    item.accessibilityInformation = { label: `${label}, ${typeNames[type] ?? r.resourceType}${r.pinned ? ', pinned' : ''}` };
     return item;
   }
 }

@@ -473,22 +473,24 @@ function casesSuite() {
           { name: 'broken \ud83d', resourceType: 'prompt', content: { text: 'ok' } },
           { name: 'Big', resourceType: 'prompt', content: { text: 'x'.repeat(MiB) } },
           { name: 'NaN', resourceType: 'agent_config', content: { config: { t: NaN } } },
-          { name: '\u200f😀 Also fine', resourceType: 'workflow', content: { steps: [{ text: 's' }] } },
+          { name: 'שלום 😀 Also fine', resourceType: 'workflow', content: { steps: [{ text: 's' }] } },
+          { name: '\u200f😀 Hidden mark', resourceType: 'workflow', content: { steps: [{ text: 's' }] } },
         ],
       });
       assert.equal(report.imported, 2);
       assert.deepEqual(
-        report.skipped.map((s) => [s.index, s.reason.replace(/ \(is \d+ KiB\)/, '')]),
+        report.skipped.map((s) => [s.index, s.reason.replace(/ \(is \d+ KiB\)/, '').replace(/, an invisible character.*/, '')]),
         [
           [1, 'name: must not contain control characters such as tabs or line breaks'],
           [2, 'name: must be at most 255 characters after trimming'],
           [3, 'name: must not contain unpaired surrogates (half of an emoji or other broken character)'],
           [4, 'content: must be at most 1024 KiB as JSON'],
           [5, 'content: must be JSON: NaN and Infinity are not JSON numbers'],
+          [7, 'name: must not contain U+200F (right-to-left mark)'],
         ],
       );
       const names = (await getUserResources(client.db, importer)).items.map((r) => r.name).sort();
-      assert.deepEqual(names, ['Fine', '\u200f😀 Also fine'].sort());
+      assert.deepEqual(names, ['Fine', 'שלום 😀 Also fine'].sort());
     });
   });
 
@@ -618,7 +620,7 @@ function casesSuite() {
       ['UPPER lower', 'MiXeD'],
       ['Mixed_Case%', null],
       ['😀 emoji', 'smile 😀'],
-      ['\u200fRTL mark', null],
+      ['שלום RTL', '\u200fRTL mark'],
       ['plain', 'nothing special'],
       ['back\\\\double', '%_\\'],
     ];

@@ -17,6 +17,7 @@ import {
   updateResource,
 } from '../../src/db/queries';
 import { createMessage } from '../../src/db/messages';
+import { exportFormat, importLibrary } from '../../src/db/transfer';
 import { limits, type CreateResourceInput, type ShareInput, type UpdateResourceInput } from '../../src/db/validation';
 import { rejectsValidation } from './support/expect';
 import { newUser, sharedDatabase } from './support/database';
@@ -190,6 +191,75 @@ describe('validation: every rejected input names the field and the rule, and wri
     for (const [label, field, rule, input] of cases) {
       it(`rejects ${label}`, () => rejected(() => createShare(client.db, owner, existing.id, input as ShareInput), field, rule));
     }
+  });
+
+  describe('names that hide characters (bidi controls, zero-width and other invisible characters)', () => {
+    // Each range issue 11 names, one character from each end, and other format characters.
+    const hidden: [codePoint: number, name?: string][] = [
+      [0x202a, 'left-to-right embedding'],
+      [0x202e, 'right-to-left override'],
+      [0x2066, 'left-to-right isolate'],
+      [0x2069, 'pop directional isolate'],
+      [0x200b, 'zero-width space'],
+      [0x200d, 'zero-width joiner'],
+      [0x200f, 'right-to-left mark'],
+      [0x2060, 'word joiner'],
+      [0x2064, 'invisible plus'],
+      [0xfeff, 'zero-width no-break space'],
+      [0x00ad, 'soft hyphen'],
+      [0x061c, 'Arabic letter mark'],
+      [0x2028, 'line separator'],
+      [0x3164, 'Hangul filler'],
+      [0xe0041],
+    ];
+    for (const [codePoint, known] of hidden) {
+      const label = `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
+      const rule = new RegExp(
+        `^must not contain ${label.replace('+', '\\+')}${known ? ` \\(${known}\\)` : ''}, an invisible character .*: delete it`,
+      );
+      const name = `invoice${String.fromCodePoint(codePoint)}gpj.exe`;
+      it(`refuses ${label} in a new name, a rename and a fork's name, naming it`, async () => {
+        await rejected(() => createResource(client.db, owner, prompt(name)), 'name', rule);
+        await rejected(() => updateResource(client.db, owner, existing.id, { name }), 'name', rule);
+        await rejected(() => forkResource(client.db, owner, existing.id, { name }), 'name', rule);
+      });
+    }
+
+    it('keeps emoji that are made with joiners and tags (👩‍👩‍👧, 🏴 flags), and right-to-left text', async () => {
+      for (const name of [
+        '👩\u200d👩\u200d👧 family',
+        '🏳\ufe0f\u200d🌈 pride',
+        '👍🏽\u200d👍 ok',
+        '🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f} Scotland',
+        'שלום עולם',
+      ]) {
+        assert.equal((await createResource(client.db, owner, prompt(name))).name, name);
+      }
+    });
+
+    it('an import skips each entry whose name hides a character, with the reason, and imports the rest', async () => {
+      const importer = await newUser(client, 'hidden-import');
+      const report = await importLibrary(client.db, importer, {
+        format: exportFormat,
+        version: 1,
+        resources: [
+          { name: 'Fine', resourceType: 'prompt', content: { text: 'a' } },
+          { name: 'pay\u202elpx.exe', resourceType: 'prompt', content: { text: 'b' } },
+          { name: 'Also fine', resourceType: 'prompt', content: { text: 'c' } },
+          { name: 'ad\u200bmin', resourceType: 'prompt', content: { text: 'd' } },
+        ],
+      });
+      assert.equal(report.imported, 2);
+      assert.deepEqual(
+        report.skipped.map((s) => [s.index, s.reason.replace(/,.*/, '')]),
+        [
+          [1, 'name: must not contain U+202E (right-to-left override)'],
+          [3, 'name: must not contain U+200B (zero-width space)'],
+        ],
+      );
+      const names = (await client.sql`select name from resource where user_id = ${importer} order by name`).map((r) => r.name);
+      assert.deepEqual(names, ['Also fine', 'Fine']);
+    });
   });
 
   describe('malformed ids', () => {

@@ -106,6 +106,12 @@ export const codePoints = (s: string) => [...s].length;
 export const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // eslint-disable-next-line no-control-regex -- C0 and C1 controls are what this looks for
 const control = /[\u0000-\u001f\u007f-\u009f]/;
+// Invisible and bidi characters (format, separators, Hangul fillers); emoji ZWJ and tag sequences are fine.
+const invisible = /[\p{Cf}\u2028\u2029\u115f\u1160\u3164\uffa0]/u;
+const withoutEmojiSequences = (s: string) =>
+  s
+    .replace(/(\p{Extended_Pictographic}(?:\ufe0f|\p{Emoji_Modifier})?)\u200d(?=\p{Extended_Pictographic})/gu, '$1')
+    .replace(/\u{1f3f4}[\u{e0020}-\u{e007e}]+\u{e007f}/gu, '\u{1f3f4}');
 
 /** What the documented rules say about a value: the stored value, or every rule it breaks, in order. */
 export type Verdict<T> = { ok: true; value: T } | { ok: false; rules: RegExp[] };
@@ -118,6 +124,7 @@ export function nameVerdict(input: string): Verdict<string> {
   if (codePoints(value) > 255) rules.push(/must be at most 255 characters after trimming/);
   if (control.test(value)) rules.push(/must not contain control characters/);
   if (loneSurrogate.test(value)) rules.push(/must not contain unpaired surrogates/);
+  if (invisible.test(withoutEmojiSequences(value))) rules.push(/must not contain U\+[0-9A-F]{4,6}\b.*an invisible character.*delete it/);
   return rules.length ? { ok: false, rules } : { ok: true, value };
 }
 
