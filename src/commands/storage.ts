@@ -4,7 +4,7 @@ import { UserFacingError } from '../common/userError';
 import { describeConnectionError } from '../library/connectionErrors';
 import { testConnection } from '../library/session';
 import { readStorageSettings } from '../storage/settings';
-import { connectionStringProblem, resolveTeamConnection } from '../library/teamConnection';
+import { connectionStringFromParts, connectionStringProblem, resolveTeamConnection } from '../library/teamConnection';
 import { isProgrammatic } from './arguments';
 import type { CommandContext } from './context';
 
@@ -88,8 +88,7 @@ async function askConnectionString(): Promise<string | undefined> {
   if (user === undefined) return undefined;
   const password = await step('Password (kept in the OS keychain)', '', true);
   if (password === undefined) return undefined;
-  const auth = user ? `${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@` : '';
-  return `postgres://${auth}${host.includes(':') ? `[${host}]` : host}:${port}/${encodeURIComponent(database)}`;
+  return connectionStringFromParts({ host, port, database, user, password });
 }
 
 async function useLocalLibrary(ctx: CommandContext): Promise<void> {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from '../db/client';
 import type { ConnectionTarget } from './connectionErrors';
+import { saslPrep } from './saslPrep';
 
 export const tlsModes = ['prefer', 'require', 'verify-full', 'disable'] as const;
 export type TlsMode = (typeof tlsModes)[number];
@@ -67,10 +68,22 @@ export function resolveTeamConnection(
   const password = parsed ? decodeURIComponent(parsed.password) : env.PGPASSWORD;
   return {
     url: parsed?.toString(),
-    options: { ssl },
+    options: { ssl, ...driverCredentials(parsed, database, password) },
     target: { host, port, user, database },
     label: `${host}${port === 5432 ? '' : `:${port}`}${database ? `/${database}` : ''}`,
     password: password || undefined,
+  };
+}
+
+/**
+ * What postgres.js would get wrong on its own: it sends the URL's database name still
+ * percent-encoded ("team%20db"), and the password as typed where Postgres checks a SCRAM proof
+ * of the SASLprep'd password (a no-break space, a decomposed ö, full-width letters).
+ */
+function driverCredentials(parsed: URL | undefined, database: string | undefined, password: string | undefined) {
+  return {
+    ...(parsed && database && parsed.pathname.length > 1 ? { database } : {}),
+    ...(password ? { pass: saslPrep(password) } : {}),
   };
 }
 
@@ -99,6 +112,21 @@ export function connectionStringProblem(text: string): string | undefined {
   } catch {
     return 'The connection string is not a valid URL (special characters in the password must be percent-encoded, e.g. @ as %40)';
   }
+}
+
+/** What the Connect command asks for when the user enters the connection's parts one by one. */
+export interface ConnectionParts {
+  host: string;
+  port: string;
+  database: string;
+  user: string;
+  password: string;
+}
+
+/** The connection string of those parts, each percent-encoded, so any character reaches the server as typed. */
+export function connectionStringFromParts({ host, port, database, user, password }: ConnectionParts): string {
+  const auth = user ? `${encodeURIComponent(user)}${password ? `:${encodeURIComponent(password)}` : ''}@` : '';
+  return `postgres://${auth}${host.includes(':') ? `[${host}]` : host}:${port}/${encodeURIComponent(database)}`;
 }
 
 function parseConnectionString(url: string): URL {

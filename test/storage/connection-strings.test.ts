@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
 import fc from 'fast-check';
-import { connectionStringProblem, resolveTeamConnection } from '../../src/library/teamConnection';
+import postgres from 'postgres';
+import { createDatabaseClient } from '../../src/db/client';
+import { connectionStringFromParts, connectionStringProblem, resolveTeamConnection } from '../../src/library/teamConnection';
+import { startTeamServer, type TeamServer } from '../support/teamServer';
 import { failOnUnhandledRejection } from '../db/support/unhandled';
 
 // Every answer connectionStringProblem may give; none of them quotes the input.
@@ -133,3 +137,104 @@ describe('malformed connection strings: a clear reason, never a crash, never the
     });
   }
 });
+
+describe('passwords as people write them reach a real server intact: by URL, by parts, by PG* variables', () => {
+  failOnUnhandledRejection();
+  let team: TeamServer;
+  let admin: postgres.Sql;
+  const root = resolve(__dirname, '..', '..');
+
+  // Set with ALTER ROLE, as an administrator (or psql's \password) sets them: Postgres keeps the
+  // SCRAM verifier of the SASLprep'd password, so "the same password" is the prepared one.
+  const passwords: [label: string, password: string][] = [
+    ['@ : / in it', 'p@ss:w/rd@'],
+    ['% signs, one before hex digits', '100%-%41-%zz'],
+    ['spaces', ' pa ss wörd '],
+    ['quotes, backslash, # ? & = +', `it's \\ "q" #?&=+`],
+    ['non-ASCII, composed (ö as one character)', 'wörd-ñ-日本語'],
+    ['non-ASCII, decomposed (o + combining diaeresis, as macOS file names)', 'wo\u0308rd'],
+    ['a no-break space', 'pa\u00a0ss'],
+    ['full-width letters', 'ｐａｓｓ１'],
+    ['a ligature and a soft hyphen', 'ﬁle\u00adname'],
+    ['an emoji', '😀-sëcret'],
+    ['an emoji and a no-break space (Postgres leaves it as typed)', '😀\u00a0x'],
+    ['right-to-left text', 'שלום'],
+  ];
+  const roles = passwords.map((_, i) => `member_${i}`);
+  const port = () => String(team.port);
+
+  before(async function () {
+    this.timeout(120_000);
+    team = await startTeamServer(root);
+    admin = postgres(team.url, { max: 1, onnotice: () => {} });
+    for (const [i, [, password]] of passwords.entries()) {
+      await admin.unsafe(`create role ${roles[i]} login password '${password.replaceAll("'", "''")}'`);
+    }
+  });
+  after(async () => {
+    await admin?.end();
+    await team?.stop();
+  });
+
+  /** Connects as the product does (resolveTeamConnection, then the pool) and asks who it is. */
+  async function whoAmI(url: string | undefined, env: NodeJS.ProcessEnv = {}): Promise<string> {
+    const resolved = resolveTeamConnection(url, { tlsMode: 'disable' }, env);
+    const client = createDatabaseClient(resolved.url, { ...resolved.options, max: 1, connect_timeout: 5 });
+    try {
+      const [row] = await client.sql<{ user: string }[]>`select current_user as user`;
+      return row!.user;
+    } finally {
+      await client.close(1);
+    }
+  }
+
+  for (const [i, [label, password]] of passwords.entries()) {
+    it(`${label}: by a percent-encoded URL, by parts and by PGPASSWORD`, async () => {
+      const role = roles[i]!;
+      const encoded = `postgres://${role}:${encodeURIComponent(password)}@127.0.0.1:${port()}/postgres`;
+      assert.equal(await whoAmI(encoded), role, 'a URL with the password percent-encoded');
+      const parts = connectionStringFromParts({ host: '127.0.0.1', port: port(), database: 'postgres', user: role, password });
+      assert.equal(connectionStringProblem(parts), undefined);
+      assert.equal(await whoAmI(parts), role, 'the parts the Connect command asks for');
+      const env = { PGHOST: '127.0.0.1', PGPORT: port(), PGDATABASE: 'postgres', PGUSER: role, PGPASSWORD: password };
+      assert.equal(await withEnv(env, () => whoAmI(undefined, env)), role, 'the PG* environment variables');
+    });
+  }
+
+  it('a URL typed with the raw password works where it can be read (@, spaces, non-ASCII), and is refused with a reason where it cannot (a % that is no escape)', async () => {
+    const typed = (i: number) => `postgres://${roles[i]}:${passwords[i]![1]}@127.0.0.1:${port()}/postgres`;
+    assert.equal(await whoAmI(typed(0).replace('p@ss:w/rd@', 'p@ss:w%2Frd@')), roles[0], '@ and : typed as they are, / encoded');
+    assert.equal(await whoAmI(typed(2)), roles[2], 'spaces and ö typed as they are');
+    assert.equal(await whoAmI(typed(6)), roles[6], 'a no-break space typed as it is');
+    assert.match(connectionStringProblem(typed(1)) ?? '', /a % that does not start a valid escape such as %40 \(write a % itself as %25\)/);
+  });
+
+  it('a user name and a database name with @, spaces and non-ASCII, by parts', async () => {
+    await admin.unsafe(`create role "ana.maría@corp" login password 'x y@z'`);
+    await admin.unsafe(`create database "team db ü" owner "ana.maría@corp"`);
+    const url = connectionStringFromParts({
+      host: '127.0.0.1',
+      port: port(),
+      database: 'team db ü',
+      user: 'ana.maría@corp',
+      password: 'x y@z',
+    });
+    const resolved = resolveTeamConnection(url, { tlsMode: 'disable' }, {});
+    assert.deepEqual(resolved.target, { host: '127.0.0.1', port: team.port, user: 'ana.maría@corp', database: 'team db ü' });
+    assert.equal(await whoAmI(url), 'ana.maría@corp');
+  });
+});
+
+/** Runs with these PG* variables in process.env (postgres.js reads them there), then puts the old ones back. */
+async function withEnv<T>(env: Record<string, string>, work: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return await work();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
