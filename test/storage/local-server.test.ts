@@ -130,6 +130,67 @@ describe('local library server', () => {
     assert.ok(!environment.includes('must-not-leak-123'));
   });
 
+  it('its supervisor gets the same minimal environment: PATH, LC_ALL, TZ, nothing of ours', async () => {
+    const home = newHome();
+    process.env.PGPASSWORD = 'must-not-leak-456';
+    let handle: LocalServerHandle;
+    try {
+      handle = await attach(home);
+    } finally {
+      delete process.env.PGPASSWORD;
+    }
+    handles.push(handle);
+    const environmentOf = (pid: string) =>
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((v) => v.split('=')[0])
+        .sort();
+    await until('the supervisor to record itself', () => existsSync(join(home, 'supervisor')));
+    const supervisor = readFileSync(join(home, 'supervisor'), 'utf8').split(':')[0]!;
+    assert.ok(!readFileSync(`/proc/${supervisor}/environ`, 'utf8').includes('must-not-leak-456'));
+    assert.deepEqual(environmentOf(supervisor), ['ELECTRON_RUN_AS_NODE', 'LC_ALL', 'PATH', 'TZ']);
+    assert.deepEqual(environmentOf(String(handle.pid)), ['LC_ALL', 'PATH', 'TZ']);
+  });
+
+  it("keeps no failing row's content in its log (duplicate key, check, not-null, JSON, too long), and the log stays 0600", async () => {
+    const home = newHome();
+    const handle = await attach(home);
+    handles.push(handle);
+    const client = connect(handle);
+    const marker = 'row-content-4c1d';
+    await client.sql.unsafe(
+      `create table private_rows (id int primary key, name varchar(20) not null, doc jsonb, check (name <> '${marker}'))`,
+    );
+    const doc = JSON.stringify({ text: marker });
+    await client.sql`insert into private_rows values (1, 'first', ${doc}::jsonb)`;
+    const failures = [
+      client.sql`insert into private_rows values (1, 'dup', ${doc}::jsonb)`,
+      client.sql`insert into private_rows (id, name) values (2, ${marker})`,
+      client.sql`insert into private_rows (id, name, doc) values (3, null, ${doc}::jsonb)`,
+      client.sql`insert into private_rows (id, name, doc) values (4, 'x', ${`{"text": ${marker}}`}::jsonb)`,
+      client.sql`insert into private_rows (id, name) values (5, ${`${marker}-and-longer`})`,
+      client.sql`insert into private_rows (id, name, doc) values (6, 'x', ${`{"text": "\\u0000${marker}"}`}::jsonb)`,
+    ];
+    const settled = await Promise.allSettled(failures);
+    assert.deepEqual(
+      settled.map((r) => r.status),
+      failures.map(() => 'rejected'),
+      'every statement failed',
+    );
+    await client.close();
+    const log = readFileSync(handle.paths.logFile, 'utf8');
+    assert.match(log, /duplicate key value violates unique constraint/, 'the failures are logged');
+    assert.ok(
+      !log.includes(marker),
+      `the log holds no row content:\n${log
+        .split('\n')
+        .filter((l) => l.includes(marker))
+        .join('\n')}`,
+    );
+    assert.equal(statSync(handle.paths.logFile).mode & 0o777, 0o600);
+  });
+
   it('lets two processes start it at once, one server for both, and write at the same time without losing a row', async () => {
     const home = await homeWithWritesTable();
     const a = worker(home, 200, 'a', true);
