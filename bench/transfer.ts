@@ -32,7 +32,7 @@ export async function measureTransfer(url: string): Promise<Figure[]> {
     for (let run = 0; run < RUNS; run++) {
       const user = await ensureUser(client.db, `bench-transfer-${process.pid}-${Date.now()}-${run}@example.com`);
       const library = new Library(
-        sessionRunner({ db: client.db, client, userId: user.id, email: user.email, mode: 'team', label: 'bench' }),
+        sessionRunner({ db: client.db, client, userId: user.id, email: user.email, mode: 'team', label: 'bench', isolation: 'shared' }),
       );
       let t = performance.now();
       const report = await library.importFiles([{ path: 'prompts.csv', text }]);

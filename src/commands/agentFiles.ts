@@ -8,6 +8,7 @@ import { isProgrammatic } from './arguments';
 import type { CommandContext } from './context';
 import type { CountProgress } from './progress';
 import { withCancellableProgress } from './progress';
+import { requireTrustFor } from './trust';
 
 // The files agents read, in and out of the library: a folder of them to import, and Export To.
 
@@ -83,6 +84,7 @@ async function exportTo(ctx: CommandContext, arg?: ResourceNode | ExportToOption
   if (!format) return undefined;
   const target = await chooseFolder(options.folder, format, programmatic);
   if (!target) return undefined;
+  requireTrustFor(target, 'export');
   const existing = await existingFiles(target, format);
   const plan = await withCancellableProgress('Exporting…', (token) =>
     ctx.library.exportFiles(format, { ids: options.ids, existing }, token),

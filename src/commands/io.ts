@@ -3,6 +3,7 @@ import { notify } from '../common/notify';
 import type { ImportReport } from '../db/transfer';
 import type { CommandContext } from './context';
 import { withCancellableProgress } from './progress';
+import { requireTrustFor } from './trust';
 import { readImportFile, readImportFolder, toUri } from './agentFiles';
 import { importSizeProblem, publicEntryCount, type ImportFile } from '../library/importFiles';
 import { UserFacingError } from '../common/userError';
@@ -51,6 +52,7 @@ async function importLibrary(ctx: CommandContext, args?: ImportArgs): Promise<Im
       })
     )?.[0];
   if (!uri) return undefined;
+  requireTrustFor(uri, 'import');
   const stat = await vscode.workspace.fs.stat(uri);
   const folder = (stat.type & vscode.FileType.Directory) !== 0;
   const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);

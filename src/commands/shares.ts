@@ -9,10 +9,11 @@ import { isProgrammatic, resourceIdFrom, shareIdFrom, type ResourceArgument } fr
 import type { CommandContext } from './context';
 import { withCancellableProgress } from './progress';
 import { sharedReader } from './readable';
+import { readShareBaseUrl } from '../storage/settings';
 
 /** The token, or `<shareBaseUrl>/<token>` when a base URL is configured. */
 export function shareText(token: string): string {
-  const base = vscode.workspace.getConfiguration('agentResources').get<string>('shareBaseUrl')?.trim();
+  const base = readShareBaseUrl();
   return base ? `${base.replace(/\/+$/, '')}/${token}` : token;
 }
 

@@ -6,7 +6,9 @@ import { runTransaction, type Database } from './client';
 import { ConflictError, NotFoundError } from './errors';
 import { afterCursor, cursorValues, encodeCursor, orderBy } from './paging';
 import { resource, type Resource, type ResourceType } from './schema';
-import { activeShareFor } from './shares';
+import { sharedResource } from './shares';
+import { listTags, taggedWith, untagged } from './tags';
+import { versionContext } from './versions';
 import {
   createResourceInput,
   limits,
@@ -19,14 +21,15 @@ import {
   type CreateResourceInput,
   type ListOptions,
   type UpdateResourceInput,
+  changeNoteSchema,
 } from './validation';
 
 export * from './shares';
 export * from './users';
 export * from './messages';
 
-/** What a list shows: everything but the content (which can be a megabyte), plus the share count. */
-export type ResourceListItem = Omit<Resource, 'content'> & { shareCount: number };
+/** What a list shows: everything but the content (which can be a megabyte), plus the share count and the tags. */
+export type ResourceListItem = Omit<Resource, 'content'> & { shareCount: number; tags: string[] };
 export interface ResourcePage {
   items: ResourceListItem[];
   /** Pass back as `cursor` for the next page; undefined on the last page. */
@@ -71,7 +74,7 @@ export async function getPublicResources(db: Database, userId: string, options: 
 }
 
 type ListScope = 'mine' | 'public';
-const listSelection = { ...listColumns, shareCount };
+const listSelection = { ...listColumns, shareCount, tags: listTags };
 /** Each selected value becomes its field as drizzle's own row mapping would make it (Dates, numbers). */
 const listFields = Object.entries(listSelection).map(([name, field]) => {
   // An SQL field's decoder is what mapWith() set (not in drizzle's public types).
@@ -81,7 +84,7 @@ const listFields = Object.entries(listSelection).map(([name, field]) => {
 
 interface ListStatement {
   text: string;
-  /** With placeholders: userId, limit, pattern, type, cursorPinned, cursorKey, cursorId. */
+  /** With placeholders: userId, limit, pattern, type, tag, cursorPinned, cursorKey, cursorId. */
   params: unknown[];
   /**
    * Named (prepared) statements for the shapes whose plan does not depend on the values. A search's
@@ -97,9 +100,18 @@ function listScope(scope: ListScope): SQL {
   return scope === 'mine' ? eq(resource.userId, userId) : and(eq(resource.isPublic, true), ne(resource.userId, userId))!;
 }
 
+/** Which filters a list uses: the statement's shape. */
+interface ListShape {
+  search: boolean;
+  type: boolean;
+  cursor: boolean;
+  tag: boolean;
+  untagged: boolean;
+}
+
 /** The list's SQL for one shape (scope, sort, which filters), built by drizzle once. */
-function listStatement(scope: ListScope, sort: ListSort, shape: { search: boolean; type: boolean; cursor: boolean }): ListStatement {
-  const key = `${scope}:${sort}:${shape.search}:${shape.type}:${shape.cursor}`;
+function listStatement(scope: ListScope, sort: ListSort, shape: ListShape): ListStatement {
+  const key = `${scope}:${sort}:${shape.search}:${shape.type}:${shape.cursor}:${shape.tag}:${shape.untagged}`;
   let statement = listStatements.get(key);
   if (!statement) {
     const conditions: (SQL | undefined)[] = [listScope(scope)];
@@ -108,6 +120,8 @@ function listStatement(scope: ListScope, sort: ListSort, shape: { search: boolea
       conditions.push(or(sql`${resource.name} ilike ${pattern}`, sql`${resource.description} ilike ${pattern}`));
     }
     if (shape.type) conditions.push(eq(resource.resourceType, sql.placeholder('type')));
+    if (shape.tag) conditions.push(taggedWith(scope === 'mine', sql.placeholder('tag'), sql.placeholder('userId')));
+    if (shape.untagged) conditions.push(untagged);
     if (shape.cursor) conditions.push(afterCursor(sort));
     const query = new QueryBuilder()
       .select(listSelection)
@@ -116,7 +130,8 @@ function listStatement(scope: ListScope, sort: ListSort, shape: { search: boolea
       .orderBy(...orderBy(sort))
       .limit(sql.placeholder('limit'))
       .toSQL();
-    statement = { text: query.sql, params: query.params, prepare: !shape.search };
+    // A tag's plan depends on how common it is (walk the list, or start from the tag's rows), as a search's does.
+    statement = { text: query.sql, params: query.params, prepare: !shape.search && !shape.tag };
     listStatements.set(key, statement);
   }
   return statement;
@@ -130,13 +145,20 @@ type ListSort = NonNullable<ListOptions['sort']>;
  * (see bench/). The same SQL as drizzle would send, through the same postgres.js client.
  */
 async function listPage(db: Database, scope: ListScope, userId: string, options: ListOptions): Promise<ResourcePage> {
-  const { search, type, sort, limit, cursor } = parseOrThrow(listOptionsSchema, options);
+  const { search, type, sort, limit, cursor, tag, untagged: noTags } = parseOrThrow(listOptionsSchema, options);
   const client = (db as { $client?: Sql }).$client;
   if (!client) throw new Error('Lists need the database object of createDatabaseClient (not a transaction).');
-  const statement = listStatement(scope, sort, { search: Boolean(search), type: Boolean(type), cursor: Boolean(cursor) });
+  const statement = listStatement(scope, sort, {
+    search: Boolean(search),
+    type: Boolean(type),
+    cursor: Boolean(cursor),
+    tag: Boolean(tag),
+    untagged: Boolean(noTags),
+  });
   const values: Record<string, unknown> = { userId, limit: limit + 1, ...(cursor ? cursorValues(sort, cursor) : {}) };
   if (search) values.pattern = likePattern(search);
   if (type) values.type = type;
+  if (tag) values.tag = tag;
   // One row more than asked tells whether there is a next page without a count query.
   const rows = await client
     .unsafe(statement.text, fillPlaceholders(statement.params, values) as never[], { prepare: statement.prepare })
@@ -155,16 +177,9 @@ export interface ReadOptions {
   viaShareToken?: string;
 }
 
-/** SQL: the user may read the row: their own, a public one, or one shared with them through a live token. */
-function readableBy(userId: string, options: ReadOptions): SQL {
-  const readable = [eq(resource.userId, userId), eq(resource.isPublic, true)];
-  if (options.viaShareToken) readable.push(activeShareFor(options.viaShareToken));
-  return or(...readable)!;
-}
-
 /**
  * The user's own resource, another user's public one, or (with `viaShareToken`) one shared with
- * them through a live token; null for anything else, including a deleted or no longer shared one.
+ * them through a token they redeemed, while the share lasts; null for anything else.
  */
 export async function getResourceById(db: Database, userId: string, id: string, options: ReadOptions = {}): Promise<Resource | null> {
   uuidOrThrow(userId, 'userId');
@@ -172,13 +187,17 @@ export async function getResourceById(db: Database, userId: string, id: string, 
   const [row] = await db
     .select()
     .from(resource)
-    .where(and(eq(resource.id, id), readableBy(userId, options)));
-  return row ?? null;
+    .where(and(eq(resource.id, id), or(eq(resource.userId, userId), eq(resource.isPublic, true))));
+  if (row || !options.viaShareToken) return row ?? null;
+  const shared = await sharedResource(db, userId, options.viaShareToken);
+  return shared?.id === id ? shared : null;
 }
 
 export interface UpdateOptions {
   /** The updated_at the caller last saw: when the row has changed since, a ConflictError is thrown. */
   expectedUpdatedAt?: Date;
+  /** Why: kept with the version this update makes (when it changes the name, description or content). */
+  note?: string;
 }
 
 export async function updateResource(
@@ -194,7 +213,8 @@ export async function updateResource(
   if (options.expectedUpdatedAt !== undefined) {
     parseOrThrow(z.object({ expectedUpdatedAt: z.date({ error: 'must be a valid date (the updatedAt last loaded)' }) }), options);
   }
-  const conditions: SQL[] = [eq(resource.id, id), eq(resource.userId, userId)];
+  const note = options.note === undefined ? undefined : parseOrThrow(z.object({ note: changeNoteSchema }), { note: options.note }).note;
+  const conditions: SQL[] = [eq(resource.id, id), eq(resource.userId, userId), versionContext(userId, note)];
   if (options.expectedUpdatedAt) {
     // Truncated so that a team table with microsecond timestamps still compares equal.
     conditions.push(sql`date_trunc('milliseconds', ${resource.updatedAt}) = ${options.expectedUpdatedAt.toISOString()}::timestamp`);
@@ -244,12 +264,7 @@ export async function forkResource(db: Database, userId: string, id: string, opt
   uuidOrThrow(id, 'id');
   const name = options.name === undefined ? undefined : parseOrThrow(z.object({ name: nameSchema }), { name: options.name }).name;
   return runTransaction(db, async (tx) => {
-    // The row lock taken by this update serialises concurrent forks of one parent.
-    const [parent] = await tx
-      .update(resource)
-      .set({ forkCount: sql`${resource.forkCount} + 1` })
-      .where(and(eq(resource.id, id), readableBy(userId, options)))
-      .returning();
+    const parent = await getResourceById(tx, userId, id, options);
     if (!parent) throw new NotFoundError('resource');
     const [fork] = await tx
       .insert(resource)
@@ -262,6 +277,9 @@ export async function forkResource(db: Database, userId: string, id: string, opt
         parentResourceId: parent.id,
       })
       .returning();
+    // Counted by the database (the parent may be another member's row); its row lock serialises concurrent forks.
+    const [counted] = await tx.execute<{ counted: boolean }>(sql`select agent_resources_count_fork(${userId}::uuid, ${parent.id}::uuid) as counted`);
+    if (!counted?.counted) throw new NotFoundError('resource');
     return fork!;
   });
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, jsonb, pgTable, timestamp, uuid, varchar, type AnyPgColumn, text } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, pgTable, primaryKey, timestamp, uuid, varchar, type AnyPgColumn, text } from 'drizzle-orm/pg-core';
 
 export const resourceTypes = ['workflow', 'prompt', 'agent_config'] as const;
 export type ResourceType = (typeof resourceTypes)[number];
@@ -75,6 +75,105 @@ export const resourceShare = pgTable(
   ],
 );
 
+/**
+ * Which database login is which user, for team databases where each member has a login of their
+ * own: row-level security reads it (through agent_resources_member_id()) and nothing else may.
+ */
+export const resourceMember = pgTable('resource_member', {
+  login: varchar('login', { length: 63 }).primaryKey(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => user.id, { onDelete: 'cascade' }),
+  createdAt: stamp('created_at').notNull().defaultNow(),
+});
+
+/** Who has redeemed a share: reading or forking through a token needs a redemption of one's own. */
+export const resourceShareRedemption = pgTable(
+  'resource_share_redemption',
+  {
+    shareId: uuid('share_id')
+      .notNull()
+      .references(() => resourceShare.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => user.id, { onDelete: 'cascade' }),
+    redeemedAt: stamp('redeemed_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.shareId, t.userId] })],
+);
+
+/**
+ * Every state of a resource's name, description and content, numbered 1, 2, 3... per resource.
+ * Written by the database (a trigger on resource: see migrations/*_versions_triggers.sql), so
+ * writes by the chat app or plain SQL are versions too. No foreign keys on who and on where a fork
+ * came from: they are records of the past, and deleting a user or a resource must not scan this table.
+ */
+export const resourceVersion = pgTable(
+  'resource_version',
+  {
+    resourceId: uuid('resource_id')
+      .notNull()
+      .references(() => resource.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    name: varchar('name', { length: 255 }).notNull(),
+    description: text('description'),
+    resourceType: varchar('resource_type', { length: 50 }).notNull(),
+    content: jsonb('content').notNull(),
+    /** The writer's user id when the writer said (agent_resources.actor), else the owner. */
+    changedBy: uuid('changed_by'),
+    changeNote: text('change_note'),
+    /** On a fork's first version: the resource and version it was copied from. */
+    forkedFromResourceId: uuid('forked_from_resource_id'),
+    forkedFromVersion: integer('forked_from_version'),
+    createdAt: stamp('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    // Also the history's order: newest first is this index read backwards.
+    primaryKey({ name: 'resource_version_pkey', columns: [t.resourceId, t.version] }),
+    check('resource_version_number_check', sql`${t.version} > 0`),
+    check('resource_version_note_check', sql`char_length(${t.changeNote}) <= 500`),
+  ],
+);
+
+/**
+ * How many versions the database keeps per resource (and for how long): one row, read by the
+ * trigger, so every writer of a team database prunes alike.
+ */
+export const resourceHistoryPolicy = pgTable(
+  'resource_history_policy',
+  {
+    id: boolean('id').primaryKey().default(true),
+    maxVersions: integer('max_versions').notNull().default(100),
+    /** Versions older than this are pruned too (the latest never is); null: no age limit. */
+    maxAgeDays: integer('max_age_days'),
+    updatedAt: stamp('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('resource_history_policy_one_row_check', sql`${t.id}`),
+    check(
+      'resource_history_policy_limits_check',
+      sql`${t.maxVersions} between 1 and 100000 and (${t.maxAgeDays} is null or ${t.maxAgeDays} between 1 and 36500)`,
+    ),
+  ],
+);
+
+/** A resource's tags. user_id is the resource's owner (kept so by a trigger): the index serves "my resources with this tag". */
+export const resourceTag = pgTable(
+  'resource_tag',
+  {
+    resourceId: uuid('resource_id')
+      .notNull()
+      .references(() => resource.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull(),
+    tag: varchar('tag', { length: 50 }).notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'resource_tag_pkey', columns: [t.resourceId, t.tag] }),
+    index('resource_tag_user_tag_idx').on(t.userId, t.tag, t.resourceId),
+    check('resource_tag_length_check', sql`char_length(${t.tag}) between 1 and 50`),
+  ],
+);
+
 /** The chat app's message table; only its attachments column matters to the extension. */
 export const message = pgTable(
   'message',
@@ -101,3 +200,5 @@ export type NewResource = typeof resource.$inferInsert;
 export type ResourceShare = typeof resourceShare.$inferSelect;
 export type NewResourceShare = typeof resourceShare.$inferInsert;
 export type Message = typeof message.$inferSelect;
+export type ResourceVersionRow = typeof resourceVersion.$inferSelect;
+export type ResourceHistoryPolicy = typeof resourceHistoryPolicy.$inferSelect;

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import type { Database } from './client';
 import { NotFoundError, postgresErrorCode, ValidationError } from './errors';
@@ -19,13 +19,30 @@ function tokenOrThrow(token: string): string {
   return trimmed;
 }
 
-/** SQL: the row is the resource of this token, and the token has not expired or run out. */
-export function activeShareFor(token: string): SQL {
+// Reading and forking through a token, and redeeming one, cross users: they go through the
+// database's SECURITY DEFINER functions (migrations/0004_member_isolation.sql), which row-level
+// security lets through and which check that a member's login acts only as its own user.
+
+/** The resource of a token the user redeemed, while the share lasts; null otherwise (unknown, expired, revoked, never redeemed). */
+export async function sharedResource(db: Database, userId: string, token: string): Promise<Resource | null> {
+  ids({ userId });
   const valid = tokenOrThrow(token);
-  return sql`exists (select 1 from ${resourceShare} s where s.resource_id = ${resource.id}
-    and s.share_token = ${valid}
-    and (s.expires_at is null or s.expires_at > localtimestamp)
-    and (s.max_accesses is null or s.access_count <= s.max_accesses))`;
+  return (await sharedRow(db, userId, valid)) ?? null;
+}
+
+/** A row of a set-returning function typed as `table`, decoded by the table's own columns (timestamps, JSON). */
+function decodeAs<T>(table: typeof resource | typeof resourceShare, row: Record<string, unknown>): T {
+  const decoded: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = row[column.name];
+    decoded[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return decoded as T;
+}
+
+async function sharedRow(db: Database, userId: string, token: string): Promise<Resource | undefined> {
+  const [row] = await db.execute<Record<string, unknown>>(sql`select * from agent_resources_shared_resource(${userId}::uuid, ${token})`);
+  return row && decodeAs<Resource>(resource, row);
 }
 
 /** A new share token for the user's own resource. */
@@ -94,36 +111,20 @@ export async function getShareById(db: Database, userId: string, shareId: string
 }
 
 /**
- * Counts one access and returns the shared resource, in ONE statement: the update's
- * condition is re-checked on the locked row, so 50 concurrent redemptions of a token
- * limited to 10 give exactly 10. When nothing was counted, says why.
+ * Counts one access and returns the shared resource: one atomic statement in the database, so 50
+ * concurrent redemptions of a token limited to 10 give exactly 10. When nothing was counted, says why.
  */
 export async function redeemShare(db: Database, userId: string, token: string): Promise<RedeemResult> {
   ids({ userId });
   const valid = tokenOrThrow(token);
-  const rows = await db.execute<{ counted: string }>(sql`
-    update resource_share set access_count = access_count + 1
-    where share_token = ${valid}
-      and (expires_at is null or expires_at > localtimestamp)
-      and (max_accesses is null or access_count < max_accesses)
-    returning id as counted`);
-  const result = rows[0];
-  if (!result?.counted) {
-    // Why, read in a statement of its own: one that began with the update would see the share as
-    // it was before a revoke the update waited for, and report a revoked token as "exhausted".
-    const [share] = await db
-      .select({ expired: sql<boolean>`${resourceShare.expiresAt} is not null and ${resourceShare.expiresAt} <= localtimestamp` })
-      .from(resourceShare)
-      .where(eq(resourceShare.shareToken, valid));
-    if (!share) return { ok: false, reason: 'unknown' };
-    return { ok: false, reason: share.expired ? 'expired' : 'exhausted' };
-  }
-  const [row] = await db
-    .select({ resource, share: resourceShare })
-    .from(resourceShare)
-    .innerJoin(resource, eq(resource.id, resourceShare.resourceId))
-    .where(eq(resourceShare.id, result.counted));
+  const [result] = await db.execute<{ outcome: 'ok' | 'unknown' | 'expired' | 'exhausted' }>(
+    sql`select outcome from agent_resources_redeem_share(${userId}::uuid, ${valid})`,
+  );
+  if (result?.outcome !== 'ok') return { ok: false, reason: result?.outcome ?? 'unknown' };
+  const shared = await sharedRow(db, userId, valid);
+  const [shareRow] = await db.execute<Record<string, unknown>>(sql`select * from agent_resources_redeemed_share(${userId}::uuid, ${valid})`);
+  const share = shareRow && decodeAs<ResourceShare>(resourceShare, shareRow);
   // Revoked between the count and this read: the token is gone.
-  if (!row) return { ok: false, reason: 'unknown' };
-  return { ok: true, resource: row.resource, share: row.share };
+  if (!shared || !share) return { ok: false, reason: 'unknown' };
+  return { ok: true, resource: shared, share };
 }

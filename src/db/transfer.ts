@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import { runTransaction, type Database, type Transaction } from './client';
 import { ConflictError, ValidationError } from './errors';
 import { updateResource } from './queries';
 import { resource, type Resource } from './schema';
-import { createResourceInput, parseOrThrow, uuidSchema } from './validation';
+import { insertTags, userResourceTags } from './tags';
+import { createResourceInput, parseOrThrow, tagsSchema, uuidSchema } from './validation';
 
 export const exportFormat = 'agent-resources-library';
 
@@ -15,6 +17,7 @@ const exportEntry = z.looseObject({
   content: z.unknown(),
   isPublic: z.unknown().optional(),
   pinned: z.unknown().optional(),
+  tags: z.unknown().optional(),
 });
 
 const exportFile = z.object({
@@ -34,6 +37,7 @@ export interface LibraryExport {
     content: unknown;
     isPublic: boolean;
     pinned: boolean;
+    tags: string[];
     createdAt: string;
     updatedAt: string;
   }[];
@@ -43,6 +47,7 @@ export interface LibraryExport {
 export async function exportLibrary(db: Database, userId: string): Promise<LibraryExport> {
   parseOrThrow(z.object({ userId: uuidSchema }), { userId });
   const rows = await db.select().from(resource).where(eq(resource.userId, userId)).orderBy(asc(resource.createdAt), asc(resource.id));
+  const tags = await userResourceTags(db, userId);
   return {
     format: exportFormat,
     version: 1,
@@ -54,6 +59,7 @@ export async function exportLibrary(db: Database, userId: string): Promise<Libra
       content: r.content,
       isPublic: r.isPublic,
       pinned: r.pinned,
+      tags: tags.get(r.id) ?? [],
       createdAt: r.createdAt.toISOString(),
       updatedAt: r.updatedAt.toISOString(),
     })),
@@ -97,6 +103,8 @@ export interface ImportEntry {
   content: unknown;
   isPublic?: unknown;
   pinned?: unknown;
+  /** Given to a resource the import adds (checked like setTags; a bad tag skips the entry with the reason). */
+  tags?: unknown;
   /** Where it came from, for the report. */
   source?: string;
   /** Why the entry cannot be imported, found before it reached here (a broken CSV row). */
@@ -126,6 +134,7 @@ export function exportFileEntries(data: unknown): ImportEntry[] {
     content: e.content,
     isPublic: e.isPublic,
     pinned: e.pinned,
+    tags: e.tags,
   }));
 }
 
@@ -153,7 +162,7 @@ export async function importEntries(
 ): Promise<ImportReport> {
   parseOrThrow(z.object({ userId: uuidSchema }), { userId });
   const report: ImportReport = { imported: 0, updated: 0, unchanged: 0, skipped: [] };
-  const valid: { index: number; values: ImportValues; entry: ImportEntry; madePrivate: boolean }[] = [];
+  const valid: { index: number; values: ImportValues; entry: ImportEntry; madePrivate: boolean; tags: string[] }[] = [];
   for (const [index, entry] of entries.entries()) {
     const label = typeof entry.name === 'string' ? entry.name : `entry ${index + 1}`;
     const skip = (reason: string) => report.skipped.push({ index, name: label, reason, ...(entry.source ? { source: entry.source } : {}) });
@@ -174,8 +183,9 @@ export async function importEntries(
         isPublic: entry.isPublic ?? false,
         pinned: entry.pinned ?? false,
       });
+      const tags = entry.tags === undefined ? [] : parseOrThrow(z.object({ tags: tagsSchema }), { tags: entry.tags }).tags;
       const madePrivate = values.isPublic === true && options.keepPublic === false;
-      valid.push({ index, values: madePrivate ? { ...values, isPublic: false } : values, entry, madePrivate });
+      valid.push({ index, values: madePrivate ? { ...values, isPublic: false } : values, entry, madePrivate, tags });
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       skip(err.message);
@@ -184,7 +194,7 @@ export async function importEntries(
   options.onProgress?.(0, valid.length);
   await runTransaction(db, async (tx) => {
     const seen = new Set<string>();
-    const inserts: { index: number; values: ImportValues; madePrivate: boolean }[] = [];
+    const inserts: { index: number; values: ImportValues; madePrivate: boolean; tags: string[] }[] = [];
     for (const item of valid) {
       if (!item.entry.update) inserts.push(item);
       else if (!(await updateFromFile(tx, userId, item, report))) inserts.push(item);
@@ -196,17 +206,21 @@ export async function importEntries(
         userId,
         batch.map((b) => b.values),
       );
-      const fresh: ImportValues[] = [];
-      batch.forEach(({ values, madePrivate }, i) => {
+      // Ids made here, so the tags of the rows inserted together can follow them.
+      const fresh: (ImportValues & { id: string; tags: string[] })[] = [];
+      batch.forEach(({ values, madePrivate, tags }, i) => {
         const key = sameKey(values);
         if (existing.has(i) || seen.has(key)) report.unchanged++;
         else {
-          fresh.push(values);
+          fresh.push({ ...values, id: randomUUID(), tags });
           if (madePrivate) report.madePrivate = (report.madePrivate ?? 0) + 1;
         }
         seen.add(key);
       });
-      if (fresh.length) await tx.insert(resource).values(fresh.map((values) => ({ ...values, content: values.content as object, userId })));
+      if (fresh.length) {
+        await tx.insert(resource).values(fresh.map(({ tags: _tags, ...values }) => ({ ...values, content: values.content as object, userId })));
+        await insertTags(tx, userId, fresh);
+      }
       report.imported += fresh.length;
       options.onProgress?.(valid.length - inserts.length + start + batch.length, valid.length);
     }

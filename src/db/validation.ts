@@ -281,6 +281,78 @@ export function validateContent(type: ResourceType, content: unknown): ResourceC
   ).content as ResourceContent;
 }
 
+// Tags: short single words, stored and compared in lower case, so "Python" and "python" are one tag.
+export const tagLimits = { length: 50, perResource: 20 } as const;
+const tagCharacters = /^[\p{L}\p{N}][\p{L}\p{N}_./-]*$/u;
+
+/** Why a tag (already trimmed and lower-cased) cannot be stored, worded to follow "Tag"/"Tags". */
+function tagIssue(tag: string): string | undefined {
+  const shown = `“${[...tag].slice(0, 60).join('')}${codePoints(tag) > 60 ? '…' : ''}”`;
+  if (tag.length === 0) return 'must not be empty (remove the extra comma)';
+  if (codePoints(tag) > tagLimits.length) return `must be at most ${tagLimits.length} characters: ${shown} has ${codePoints(tag)}`;
+  if (/\s/.test(tag)) return `must be one word each: ${shown} has a space (write ${shown.replace(/\s+/g, '-')})`;
+  if (!tagCharacters.test(tag))
+    return `may hold only letters, digits and - _ . / and must start with a letter or digit: ${shown} does not`;
+  return undefined;
+}
+
+const normalTag = (s: string) => s.normalize('NFC').trim().toLowerCase();
+
+export const tagSchema = z
+  .string({ error: 'must be text' })
+  .transform(normalTag)
+  .superRefine((tag, ctx) => {
+    const issue = tagIssue(tag);
+    if (issue) ctx.addIssue({ code: 'custom', message: issue });
+  });
+
+/** A resource's tags: each checked, duplicates (after lower-casing) dropped, sorted. */
+export const tagsSchema = z
+  .array(z.string({ error: 'must be text' }), { error: 'must be a list of tags' })
+  .transform((tags) => [...new Set(tags.map(normalTag))].sort())
+  .superRefine((tags, ctx) => {
+    for (const tag of tags) {
+      const issue = tagIssue(tag);
+      if (issue) return ctx.addIssue({ code: 'custom', message: issue });
+    }
+    if (tags.length > tagLimits.perResource)
+      ctx.addIssue({ code: 'custom', message: `must be at most ${tagLimits.perResource} per resource (there are ${tags.length})` });
+  });
+
+/** A version's change note: one line, optional. */
+export const changeNoteSchema = z
+  .string({ error: 'must be text' })
+  .transform((s) => s.trim())
+  .refine((s) => codePoints(s) <= 500, { error: 'must be at most 500 characters' })
+  .refine((s) => !controlCharacter.test(s), { error: 'must be one line, without control characters' })
+  .refine((s) => !loneSurrogate.test(s), { error: loneSurrogateRule });
+
+export const historyOptionsSchema = z
+  .object({
+    limit: z.number().int().min(1).max(limits.pageSize).default(50),
+    /** The oldest version of the previous page: the next page holds the ones before it. */
+    before: z.number({ error: 'must be a version number' }).int().min(1).optional(),
+  })
+  .strict();
+export type HistoryOptions = z.input<typeof historyOptionsSchema>;
+
+export const historyPolicySchema = z
+  .object({
+    maxVersions: z
+      .number({ error: 'must be a whole number' })
+      .int({ error: 'must be a whole number' })
+      .min(1, { error: 'must be at least 1 (the current version is always kept)' })
+      .max(100_000, { error: 'must be at most 100000' }),
+    maxAgeDays: z
+      .number({ error: 'must be a whole number of days' })
+      .int({ error: 'must be a whole number of days' })
+      .min(1, { error: 'must be at least 1 day (or none)' })
+      .max(36_500, { error: 'must be at most 36500 days' })
+      .nullable(),
+  })
+  .strict();
+export type HistoryPolicyInput = z.input<typeof historyPolicySchema>;
+
 export const sortOrders = ['updated', 'created', 'name', 'executions'] as const;
 export type SortOrder = (typeof sortOrders)[number];
 
@@ -298,8 +370,13 @@ export const listOptionsSchema = z
     limit: z.number().int().min(1).max(limits.pageSize).default(50),
     /** Opaque position returned by the previous page. */
     cursor: z.string().max(1000).optional(),
+    /** Only resources with this tag. */
+    tag: tagSchema.optional(),
+    /** Only resources without any tag. */
+    untagged: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .refine((o) => !(o.tag && o.untagged), { error: 'cannot ask for a tag and for untagged resources at once', path: ['untagged'] });
 export type ListOptions = z.input<typeof listOptionsSchema>;
 
 export const shareInput = z

@@ -18,7 +18,9 @@ import {
   type ResourcePage,
   type RedeemResult,
 } from '../db/queries';
-import type { Resource, ResourceShare } from '../db/schema';
+import type { Resource, ResourceShare, ResourceType } from '../db/schema';
+import { getUserTags, setResourceTags, type TagCount } from '../db/tags';
+import { getHistory, getHistoryPolicy, getVersion, setHistoryPolicy, type HistoryPage, type HistoryPolicy, type ResourceVersion } from '../db/versions';
 import {
   exportLibrary,
   importEntries,
@@ -28,13 +30,21 @@ import {
   type ImportReport,
   type LibraryExport,
 } from '../db/transfer';
-import type { CreateResourceInput, ListOptions, ShareInput, UpdateResourceInput } from '../db/validation';
+import type {
+  CreateResourceInput,
+  HistoryOptions,
+  HistoryPolicyInput,
+  ListOptions,
+  ShareInput,
+  UpdateResourceInput,
+} from '../db/validation';
 import { Emitter } from '../common/events';
 import { usableOf } from './text';
 import { fillVariables } from './variables';
 import { entriesOfFiles, type ImportFile } from './importFiles';
 import { planExport, type ExportFormat, type ExportPlan } from './agentExport';
 import { linkExportedFiles } from './reimport';
+import { restoreVersion, type RestoredVersion } from './versions';
 
 export type StorageMode = 'local' | 'team';
 
@@ -46,6 +56,11 @@ export interface LibrarySession {
   email: string;
   mode: StorageMode;
   label: string;
+  /**
+   * What keeps this user's rows from others: `single` (a local library, one user), `member` (a
+   * login of their own, row-level security), `shared` (a login all members share: nothing does).
+   */
+  isolation: 'single' | 'member' | 'shared';
 }
 
 /** What a cancellable operation is given (VS Code's CancellationToken has this shape). */
@@ -122,17 +137,62 @@ export class Library {
     return resource;
   }
 
+  /** The user's own resources among these ids, content included (what a page of the list leaves out), in no order. */
+  getOwn(ids: readonly string[]): Promise<Resource[]> {
+    return this.runner.run((s) => ownResourcesById(s.db, s.userId, ids));
+  }
+
   async save(input: CreateResourceInput, cancellation?: Cancellation): Promise<Resource> {
     const saved = await this.runner.run((s) => createResource(s.db, s.userId, input), cancellation);
     return this.changed('created', saved);
   }
 
-  /** Updates the user's own resource; with `expectedUpdatedAt`, a stale version is a ConflictError. */
-  async update(id: string, patch: UpdateResourceInput, expectedUpdatedAt?: Date): Promise<Resource> {
-    const updated = await this.runner.run((s) =>
-      updateResource(s.db, s.userId, id, patch, expectedUpdatedAt ? { expectedUpdatedAt } : undefined),
-    );
+  /**
+   * Updates the user's own resource; with `expectedUpdatedAt`, a stale version is a ConflictError.
+   * A change of name, description or content is a version (with `note`, when given).
+   */
+  async update(id: string, patch: UpdateResourceInput, expectedUpdatedAt?: Date, options: { note?: string } = {}): Promise<Resource> {
+    const updated = await this.runner.run((s) => updateResource(s.db, s.userId, id, patch, { expectedUpdatedAt, note: options.note }));
     return this.changed('updated', updated);
+  }
+
+  /** The versions of the user's own resource, newest first, a page at a time (nobody else's history is readable). */
+  history(id: string, options: HistoryOptions = {}): Promise<HistoryPage> {
+    return this.runner.run((s) => getHistory(s.db, s.userId, id, options));
+  }
+
+  /** One version of the user's own resource. */
+  version(id: string, version: number): Promise<ResourceVersion> {
+    return this.runner.run((s) => getVersion(s.db, s.userId, id, version));
+  }
+
+  /** Brings a version back as a new version; see restoreVersion. */
+  async restoreVersion(id: string, version: number, options: { note?: string } = {}): Promise<RestoredVersion> {
+    const restored = await this.runner.run((s) => restoreVersion(s.db, s.userId, id, version, options.note));
+    this.changed('updated', restored.resource);
+    return restored;
+  }
+
+  /** Makes these the tags of the user's own resource (checked and lower-cased); returns them as stored. */
+  async setTags(id: string, tags: readonly string[]): Promise<string[]> {
+    const stored = await this.runner.run((s) => setResourceTags(s.db, s.userId, id, tags));
+    this.changes.fire({ kind: 'updated', resourceId: id });
+    return stored;
+  }
+
+  /** The user's tags with how many resources have each (of a type, when given). */
+  tags(options: { type?: ResourceType } = {}): Promise<TagCount[]> {
+    return this.runner.run((s) => getUserTags(s.db, s.userId, options));
+  }
+
+  /** How many versions the library's database keeps per resource. */
+  historyPolicy(): Promise<HistoryPolicy> {
+    return this.runner.run((s) => getHistoryPolicy(s.db));
+  }
+
+  /** Changes it for every writer of this database (a lower limit prunes at once). */
+  setHistoryPolicy(policy: HistoryPolicyInput): Promise<HistoryPolicy> {
+    return this.runner.run((s) => setHistoryPolicy(s.db, policy));
   }
 
   async setPinned(id: string, pinned: boolean): Promise<Resource> {
@@ -176,15 +236,17 @@ export class Library {
 
   /**
    * The text a use of the resource gives: a prompt with its variables filled (a variable without a
-   * value takes its default, or stays as written), a workflow step or all its steps, an agent config as JSON.
-   * Undefined for a workflow step that does not exist.
+   * value takes its default, or stays as written), a workflow step or all its steps (filled alike),
+   * an agent config as JSON. Undefined for a workflow step that does not exist.
    */
   render(resource: Pick<Resource, 'resourceType' | 'content'>, options: RenderOptions = {}): string | undefined {
     const usable = usableOf(resource);
-    if (usable.kind === 'prompt') return fillVariables(usable.text, options.variables ?? {});
+    const fill = (text: string) => fillVariables(text, options.variables ?? {});
+    if (usable.kind === 'prompt') return fill(usable.text);
     if (usable.kind === 'text') return usable.text;
-    if (options.step !== undefined) return usable.steps[options.step]?.text;
-    return usable.steps.map((step) => step.text).join('\n\n');
+    if (options.step === undefined) return usable.steps.map((step) => fill(step.text)).join('\n\n');
+    const step = usable.steps[options.step];
+    return step && fill(step.text);
   }
 
   /** Counts a use. Only the owner's counters change: using someone else's public resource counts nowhere. */

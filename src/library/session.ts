@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { UserFacingError } from '../common/userError';
 import { createDatabaseClient, type ConnectionOptions, type DatabaseClient } from '../db/client';
+import { postgresErrorCode } from '../db/errors';
 import { migrateDatabase } from '../db/migrate';
 import { checkSchema, type SchemaState } from '../db/schemaCheck';
 import { ensureLocalUser, findUserByEmail } from '../db/users';
@@ -19,7 +20,7 @@ export interface OpenedSession {
 export class SetupNeeded extends Error {
   override readonly name = 'SetupNeeded';
   constructor(
-    readonly need: { kind: 'setup'; schema: SchemaState } | { kind: 'noUser'; email: string },
+    readonly need: { kind: 'setup'; schema: SchemaState } | { kind: 'noUser'; email: string } | { kind: 'notMember'; login: string },
     message: string,
   ) {
     super(message);
@@ -53,7 +54,10 @@ export async function openLocalSession({ packageRoot, home, log = () => {} }: Lo
     await migrateDatabase(undefined, join(packageRoot, 'migrations'), options);
     const user = await ensureLocalUser(client.db);
     log(`Local library ready in ${Math.round(performance.now() - started)} ms (server ${local.started ? 'started' : 'attached'})`);
-    return { session: { db: client.db, client, userId: user.id, email: user.email, mode: 'local', label: 'local library' }, close };
+    return {
+      session: { db: client.db, client, userId: user.id, email: user.email, mode: 'local', label: 'local library', isolation: 'single' },
+      close,
+    };
   } catch (err) {
     await close();
     throw err;
@@ -79,11 +83,11 @@ export async function openTeamSession(o: TeamSessionOptions): Promise<OpenedSess
   const close = closer(client, undefined);
   try {
     await client.sql`select 1`;
-    let schema = await checkSchema(client.sql);
+    let schema = await checkSchema(client.sql, o.migrationsFolder);
     if (schema.state !== 'ready' && o.allowSchemaChanges) {
       o.log?.(`Team database schema is ${schema.state}: applying migrations (agentResources.team.allowSchemaChanges is on)`);
       await migrateDatabase(o.url, o.migrationsFolder, o.options);
-      schema = await checkSchema(client.sql);
+      schema = await checkSchema(client.sql, o.migrationsFolder);
     }
     if (schema.state !== 'ready') {
       const what = schema.state === 'missing' ? 'has no resource tables' : `lacks ${schema.missing.join(', ')}`;
@@ -92,24 +96,48 @@ export async function openTeamSession(o: TeamSessionOptions): Promise<OpenedSess
         `The team database ${o.label} ${what}. Run "Create Resource Tables in Team Database" to add them, or use the local library.`,
       );
     }
-    if (!o.email) {
-      throw new SetupNeeded(
-        { kind: 'noUser', email: '' },
-        'Set agentResources.userEmail to the email you use in the chat app, so the extension knows whose resources to show.',
-      );
-    }
-    const user = await findUserByEmail(client.db, o.email);
-    if (!user) {
-      throw new SetupNeeded(
-        { kind: 'noUser', email: o.email },
-        `No user with the email ${o.email} exists in the team database ${o.label}. Set agentResources.userEmail to the email you use in the chat app.`,
-      );
-    }
-    return { session: { db: client.db, client, userId: user.id, email: user.email, mode: 'team', label: o.label }, close };
+    const user = await teamUser(client, o);
+    return { session: { db: client.db, client, ...user, mode: 'team', label: o.label }, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/**
+ * Who the user is in a team database. Where each member has a login of their own (row-level
+ * security on), the database says, and no setting can change it; with a shared login, the email
+ * setting says, and nothing keeps members apart.
+ */
+async function teamUser(client: DatabaseClient, o: TeamSessionOptions): Promise<Pick<LibrarySession, 'userId' | 'email' | 'isolation'>> {
+  const [me] = await client.sql<{ user_id: string | null; email: string | null; isolated: boolean; login: string }[]>`
+    select user_id, email, isolated, session_user as login from agent_resources_whoami()`;
+  if (me?.isolated) {
+    if (!me.user_id || !me.email) {
+      throw new SetupNeeded(
+        { kind: 'notMember', login: me.login },
+        `The database login "${me.login}" is not a member of the team library on ${o.label}. Ask an administrator to run "Agent Resources: Add Team Member" for it.`,
+      );
+    }
+    if (o.email && o.email.toLowerCase() !== me.email.toLowerCase()) {
+      o.log?.(`agentResources.userEmail (${o.email}) is not used: the database login "${me.login}" is ${me.email}`);
+    }
+    return { userId: me.user_id, email: me.email, isolation: 'member' };
+  }
+  if (!o.email) {
+    throw new SetupNeeded(
+      { kind: 'noUser', email: '' },
+      'Set agentResources.userEmail to the email you use in the chat app, so the extension knows whose resources to show.',
+    );
+  }
+  const user = await findUserByEmail(client.db, o.email);
+  if (!user) {
+    throw new SetupNeeded(
+      { kind: 'noUser', email: o.email },
+      `No user with the email ${o.email} exists in the team database ${o.label}. Set agentResources.userEmail to the email you use in the chat app.`,
+    );
+  }
+  return { userId: user.id, email: user.email, isolation: 'shared' };
 }
 
 function closer(client: DatabaseClient, local: LocalServerHandle | undefined): (timeoutSeconds?: number) => Promise<void> {
@@ -122,8 +150,19 @@ function closer(client: DatabaseClient, local: LocalServerHandle | undefined): (
 }
 
 /** Creates or completes the resource tables in a team database: only after the user said so. */
-export function createTeamTables(url: string | undefined, options: ConnectionOptions, migrationsFolder: string): Promise<void> {
-  return migrateDatabase(url, migrationsFolder, options);
+export async function createTeamTables(url: string | undefined, options: ConnectionOptions, migrationsFolder: string): Promise<void> {
+  try {
+    await migrateDatabase(url, migrationsFolder, options);
+  } catch (err) {
+    if (postgresErrorCode(err) !== '42501') throw err;
+    // Postgres 15+ lets only the database's owner (and whom it grants) create tables in "public".
+    const login = url ? decodeURIComponent(new URL(url).username) : (options.username ?? process.env.PGUSER ?? 'your_login');
+    throw new UserFacingError(
+      `The login "${login}" may not create the resource tables in this database (permission denied). ` +
+        `Run "Create Resource Tables" connected as the database's owner, or have the owner run: GRANT CREATE ON SCHEMA public TO "${login}";` +
+        ' (and CREATE EXTENSION pg_trgm; when it is not installed yet).',
+    );
+  }
 }
 
 /** Opens one connection and closes it: whether the server takes these credentials. Throws the driver's error. */

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from '../db/client';
 import type { ConnectionTarget } from './connectionErrors';
 import { saslPrep } from './saslPrep';
 
-export const tlsModes = ['prefer', 'require', 'verify-full', 'disable'] as const;
-export type TlsMode = (typeof tlsModes)[number];
+import { requestedTlsMode, transportOptions, type TlsMode } from './transport';
+
+export { tlsModes, type TlsMode } from './transport';
 
 export interface TeamSettings {
   tlsMode: TlsMode;
@@ -28,7 +28,8 @@ export interface ResolvedTeamConnection {
 
 /**
  * Builds the driver's options from a connection string (from SecretStorage) or, without one,
- * the PG* environment variables; TLS as the server asks or the setting says.
+ * the PG* environment variables. TLS verifies the server unless the user says otherwise, and
+ * is off only for a server on this machine (transport.ts).
  */
 export function resolveTeamConnection(
   url: string | undefined,
@@ -36,39 +37,22 @@ export function resolveTeamConnection(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedTeamConnection {
   const parsed = url ? parseConnectionString(url) : undefined;
-  const sslParam = parsed?.searchParams.get('sslmode') ?? env.PGSSLMODE;
-  const mode: TlsMode =
-    settings.tlsMode !== 'prefer'
-      ? settings.tlsMode
-      : sslParam === 'disable'
-        ? 'disable'
-        : sslParam === 'require'
-          ? 'require'
-          : sslParam === 'verify-full'
-            ? 'verify-full'
-            : 'prefer';
-  const ca = settings.caFile ? readFileSync(expandEnv(settings.caFile, env), 'utf8') : undefined;
-  const ssl: ConnectionOptions['ssl'] =
-    mode === 'disable'
-      ? false
-      : mode === 'prefer'
-        ? ca
-          ? { ca, rejectUnauthorized: false }
-          : 'prefer'
-        : mode === 'require'
-          ? ca
-            ? { ca, rejectUnauthorized: false }
-            : 'require'
-          : { ca, rejectUnauthorized: true };
-  if (parsed) parsed.searchParams.delete('sslmode');
   const host = parsed ? decodeURIComponent(parsed.hostname) || 'localhost' : (env.PGHOST ?? 'localhost');
   const port = parsed ? Number(parsed.port || 5432) : Number(env.PGPORT ?? 5432);
   const user = parsed ? decodeURIComponent(parsed.username) : env.PGUSER;
   const database = parsed ? decodeURIComponent(parsed.pathname.slice(1)) || user : (env.PGDATABASE ?? user);
   const password = parsed ? decodeURIComponent(parsed.password) : env.PGPASSWORD;
+  // The connection string's own TLS words win over the setting (both are the user's, neither a workspace's).
+  const mode = requestedTlsMode(parsed?.searchParams.get('sslmode') ?? env.PGSSLMODE) ?? settings.tlsMode;
+  const rootCert = parsed?.searchParams.get('sslrootcert') ?? env.PGSSLROOTCERT;
+  const caFile = rootCert ? expandEnv(rootCert, env) : settings.caFile ? expandEnv(settings.caFile, env) : undefined;
+  const transport = transportOptions({ mode, caFile, host, port });
+  // Neither goes to the server as a startup parameter.
+  parsed?.searchParams.delete('sslmode');
+  parsed?.searchParams.delete('sslrootcert');
   return {
     url: parsed?.toString(),
-    options: { ssl, ...driverCredentials(parsed, database, password) },
+    options: { ...transport, ...driverCredentials(parsed, database, password) },
     target: { host, port, user, database },
     label: `${host}${port === 5432 ? '' : `:${port}`}${database ? `/${database}` : ''}`,
     password: password || undefined,

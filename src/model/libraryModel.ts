@@ -1,16 +1,30 @@
 import type { ResourceListItem, ResourcePage } from '../db/queries';
+import type { TagCount } from '../db/tags';
 import { resourceTypes, type ResourceType } from '../db/schema';
 import type { SortOrder } from '../db/validation';
 import { Disposable } from '../common/disposable';
 import { Emitter, type Event } from '../common/events';
 import type { Library, ListScope } from '../library/library';
 
-export type ListKey = 'all' | ResourceType;
+/** One list of the tree: everything, one type, one tag, or the resources without a tag. */
+export type ListKey = 'all' | ResourceType | `tag:${string}` | 'untagged';
+
+/** How the root groups the lists. */
+export type GroupMode = 'none' | 'type' | 'tag';
+
+/** A group of the tag mode: a tag with how many resources have it, or (tag null) the untagged ones. */
+export interface TagGroup {
+  key: ListKey;
+  tag: string | null;
+  count: number | undefined;
+}
 export type Scope = ListScope;
 
 export interface LibraryFilter {
   search: string;
   type: ResourceType | undefined;
+  /** Only resources with this tag. */
+  tag: string | undefined;
   sort: SortOrder;
   scope: Scope;
 }
@@ -23,13 +37,15 @@ export interface ResourceList {
 /** The view settings the model follows; they change in Settings, by Toggle Grouping or Sort By. */
 export interface ViewSettings {
   grouped: boolean;
+  /** Group by tag (takes precedence over grouping by type). */
+  groupByTag: boolean;
   sort: SortOrder;
   pageSize: number;
 }
 
 /** Where the model's pages come from: the library, and the events that mean they are out of date. */
 export interface ModelSources {
-  library: Pick<Library, 'list' | 'onDidChange'>;
+  library: Pick<Library, 'list' | 'onDidChange' | 'tags'>;
   /** Fires when the session changes (connected, offline, another database). */
   onDidChangeSession: Event<unknown>;
   settings: () => ViewSettings;
@@ -47,6 +63,7 @@ export class LibraryModel extends Disposable {
   readonly onDidChange = this.changeEmitter.event;
   private readonly lists = new Map<ListKey, Promise<ResourceList>>();
   private readonly loadingMore = new Map<ListKey, Promise<void>>();
+  private tagGroupList: Promise<TagGroup[]> | undefined;
   private currentFilter: LibraryFilter;
   private settings: ViewSettings;
   /** Bumped whenever the loaded pages stop being the truth; a page fetched under an older one is dropped. */
@@ -55,7 +72,7 @@ export class LibraryModel extends Disposable {
   constructor(private readonly sources: ModelSources) {
     super();
     this.settings = sources.settings();
-    this.currentFilter = { search: '', type: undefined, sort: this.settings.sort, scope: 'mine' };
+    this.currentFilter = { search: '', type: undefined, tag: undefined, sort: this.settings.sort, scope: 'mine' };
     this.register(sources.library.onDidChange(() => this.invalidate()));
     // Pages belong to one connection; any change of storage state means the view shows something else.
     this.register(sources.onDidChangeSession(() => this.invalidate()));
@@ -71,13 +88,28 @@ export class LibraryModel extends Disposable {
   }
 
   get isFiltered(): boolean {
-    return Boolean(this.currentFilter.search || this.currentFilter.type || this.currentFilter.scope === 'public');
+    const { search, type, tag, scope } = this.currentFilter;
+    return Boolean(search || type || tag || scope === 'public');
   }
 
-  /** The lists the root shows, in order. */
+  /** Tags group the user's own library only: other users' tags are theirs. */
+  get groupMode(): GroupMode {
+    if (this.settings.groupByTag && this.currentFilter.scope === 'mine') return 'tag';
+    return this.settings.grouped ? 'type' : 'none';
+  }
+
+  /** The lists the root shows, in order (by type or flat; the tag mode's are tagGroups()). */
   listKeys(): ListKey[] {
-    if (!this.settings.grouped) return ['all'];
+    if (this.groupMode === 'none') return ['all'];
     return this.currentFilter.type ? [this.currentFilter.type] : [...resourceTypes];
+  }
+
+  /** The tag mode's groups: the user's tags by name (only the filter's, when one is set), then the untagged resources. */
+  tagGroups(): Promise<TagGroup[]> {
+    this.tagGroupList ??= this.fetchTagGroups();
+    const groups = this.tagGroupList;
+    groups.catch(() => this.tagGroupList === groups && (this.tagGroupList = undefined));
+    return groups;
   }
 
   /** The pages loaded so far of one list; the first page is fetched on first need. */
@@ -110,6 +142,7 @@ export class LibraryModel extends Disposable {
     this.generation++;
     this.lists.clear();
     this.loadingMore.clear();
+    this.tagGroupList = undefined;
     this.changeEmitter.fire();
   }
 
@@ -125,14 +158,38 @@ export class LibraryModel extends Disposable {
 
   private followSettings(): void {
     const next = this.sources.settings();
-    const changed = next.grouped !== this.settings.grouped || next.sort !== this.settings.sort || next.pageSize !== this.settings.pageSize;
+    const changed =
+      next.grouped !== this.settings.grouped ||
+      next.groupByTag !== this.settings.groupByTag ||
+      next.sort !== this.settings.sort ||
+      next.pageSize !== this.settings.pageSize;
     this.settings = next;
     if (changed) this.setFilter({ sort: next.sort });
   }
 
   private fetchPage(key: ListKey, cursor: string | undefined): Promise<ResourcePage> {
     const { search, sort, scope } = this.currentFilter;
-    const type = key === 'all' ? this.currentFilter.type : key;
-    return this.sources.library.list(scope, { search: search || undefined, type, sort, limit: this.settings.pageSize, cursor });
+    const type = (resourceTypes as readonly string[]).includes(key) ? (key as ResourceType) : this.currentFilter.type;
+    const tag = key.startsWith('tag:') ? key.slice('tag:'.length) : this.currentFilter.tag;
+    const untagged = key === 'untagged' || undefined;
+    return this.sources.library.list(scope, {
+      search: search || undefined,
+      type,
+      ...(untagged ? { untagged } : { tag }),
+      sort,
+      limit: this.settings.pageSize,
+      cursor,
+    });
+  }
+
+  private async fetchTagGroups(): Promise<TagGroup[]> {
+    const { type, tag, search } = this.currentFilter;
+    const counts: TagCount[] = await this.sources.library.tags({ type });
+    // Counts leave the search out (they would cost a search per tag): none shown while searching.
+    const groups: TagGroup[] = counts
+      .filter((c) => tag === undefined || c.tag === tag)
+      .map((c) => ({ key: `tag:${c.tag}`, tag: c.tag, count: search ? undefined : c.count }));
+    if (tag === undefined) groups.push({ key: 'untagged', tag: null, count: undefined });
+    return groups;
   }
 }

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { sortOrders, type SortOrder } from '../db/validation';
 import type { ViewSettings } from '../model/libraryModel';
-import { expandEnv, type TeamSettings, type TlsMode } from '../library/teamConnection';
+import { expandEnv, type TeamSettings } from '../library/teamConnection';
+import { requestedTlsMode } from '../library/transport';
 
 export type StorageMode = 'local' | 'team';
 
@@ -12,18 +13,34 @@ export interface StorageSettings extends TeamSettings {
   allowSchemaChanges: boolean;
 }
 
+/**
+ * A setting that decides who the user is, where their library goes or how it travels: only the
+ * user's own settings count. A repository's .vscode/settings.json is ignored, even on a VS Code
+ * that would apply it to a `machine`-scoped setting (package.json declares them so).
+ */
+function userSetting<T>(key: string): T | undefined {
+  const inspected = vscode.workspace.getConfiguration('agentResources').inspect<T>(key);
+  return inspected?.globalValue ?? inspected?.defaultValue;
+}
+
 /** The storage settings, with `${env:NAME}` expanded; none of them is secret. */
 export function readStorageSettings(): StorageSettings {
-  const config = vscode.workspace.getConfiguration('agentResources');
+  const config = { get: userSetting };
   const text = (key: string) => expandEnv(config.get<string>(key) ?? '').trim() || undefined;
   return {
     mode: config.get<string>('storage.mode') === 'team' ? 'team' : 'local',
     userEmail: text('userEmail'),
     teamLabel: text('team.label'),
-    tlsMode: config.get<TlsMode>('team.tlsMode', 'prefer'),
+    // An earlier version's `prefer` is no longer a mode: it becomes the default.
+    tlsMode: requestedTlsMode(config.get<string>('team.tlsMode')) ?? 'verify-full',
     caFile: text('team.caFile'),
-    allowSchemaChanges: config.get<boolean>('team.allowSchemaChanges', false),
+    allowSchemaChanges: config.get<boolean>('team.allowSchemaChanges') === true,
   };
+}
+
+/** Where copied share links point (`<shareBaseUrl>/<token>`); undefined: copy the bare token. */
+export function readShareBaseUrl(): string | undefined {
+  return userSetting<string>('shareBaseUrl')?.trim() || undefined;
 }
 
 /** The view settings the library model follows. */

@@ -22,7 +22,8 @@ export type StorageState =
   | { kind: 'ready'; mode: StorageMode; label: string; session: Session }
   | { kind: 'offline'; mode: StorageMode; label: string; error: DescribedError }
   | { kind: 'setup'; mode: StorageMode; label: string; schema: SchemaState }
-  | { kind: 'noUser'; mode: StorageMode; label: string; email: string };
+  /** No user to act as: no user has the email set, or (with `login`) the database login is mapped to none. */
+  | { kind: 'noUser'; mode: StorageMode; label: string; email: string; login?: string };
 
 // Seconds between tries: a failed start is not retried per request, nor in a tight loop.
 const reconnectDelays = [2000, 5000, 10_000, 30_000, 60_000];
@@ -165,7 +166,10 @@ export class StorageService extends Disposable {
       this.lastFailure = undefined;
       this.setState({ kind: 'ready', mode, label: session.label, session });
       this.log.info(
-        mode === 'local' ? 'Connected to the local library' : `Connected to the team database ${session.label} as ${session.email}`,
+        mode === 'local'
+          ? 'Connected to the local library'
+          : `Connected to the team database ${session.label} as ${session.email}` +
+              (session.isolation === 'shared' ? ' (a shared login: members of this database can read each other\'s resources)' : ' (own login, row-level security)'),
       );
       return session;
     } catch (err) {
@@ -176,7 +180,9 @@ export class StorageService extends Disposable {
         this.setState(
           err.need.kind === 'setup'
             ? { kind: 'setup', mode, label, schema: err.need.schema }
-            : { kind: 'noUser', mode, label, email: err.need.email },
+            : err.need.kind === 'noUser'
+              ? { kind: 'noUser', mode, label, email: err.need.email }
+              : { kind: 'noUser', mode, label, email: '', login: err.need.login },
         );
         throw new UserFacingError(err.message);
       }

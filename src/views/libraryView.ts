@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
 import type { Library } from '../library/library';
 import type { LibraryModel } from '../model/libraryModel';
-import type { StorageService } from '../storage/storageService';
+import type { StorageService, StorageState } from '../storage/storageService';
 import { contextKeys, setContext } from './contextKeys';
 import type { LibraryNode } from './nodes';
 import { typeLabels } from './presentation';
@@ -35,9 +35,18 @@ export class LibraryView extends Disposable {
     this.register(
       storage.onDidChangeState((state) => {
         if (state.kind === 'connecting') this.showProgressUntilConnected(storage);
+        this.warnOfSharedLogin(state);
       }),
     );
     this.describeFilter();
+  }
+
+  /** Said where the resources are seen: with a shared login, nothing the database does keeps them apart. */
+  private warnOfSharedLogin(state: StorageState): void {
+    const shared = state.kind === 'ready' && state.session.isolation === 'shared';
+    this.treeView.message = shared
+      ? "Shared database login: members of this database can read each other's resources, public or not."
+      : undefined;
   }
 
   /** The view's own progress bar while the database starts, instead of a spinner forever. */

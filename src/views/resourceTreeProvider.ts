@@ -3,7 +3,7 @@ import type { ResourceListItem } from '../db/queries';
 import type { Library } from '../library/library';
 import { Disposable } from '../common/disposable';
 import type { LibraryModel, ListKey } from '../model/libraryModel';
-import type { StorageService } from '../storage/storageService';
+import type { StorageService, StorageState } from '../storage/storageService';
 import { contextKeys, setContext, type ViewState } from './contextKeys';
 import { GroupNode, LoadMoreNode, ResourceNode, ShareNode, type LibraryNode } from './nodes';
 import { typeNames } from './presentation';
@@ -84,7 +84,7 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
     try {
       await this.storage.session();
     } catch {
-      this.setViewState(stateFor(this.storage.state.kind));
+      this.setViewState(stateFor(this.storage.state));
       return [];
     }
     const keys = this.model.listKeys();
@@ -92,7 +92,7 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
     try {
       lists = await Promise.all(keys.map(async (key) => ({ key, items: (await this.model.list(key)).items })));
     } catch {
-      this.setViewState(stateFor(this.storage.state.kind));
+      this.setViewState(stateFor(this.storage.state));
       return [];
     }
     const empty = lists.every((l) => l.items.length === 0);
@@ -130,8 +130,9 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
   }
 }
 
-function stateFor(kind: string): ViewState {
-  return kind === 'setup' ? 'setup' : kind === 'noUser' ? 'noUser' : kind === 'connecting' ? 'loading' : 'offline';
+function stateFor(state: StorageState): ViewState {
+  if (state.kind === 'noUser') return state.login ? 'notMember' : 'noUser';
+  return state.kind === 'setup' ? 'setup' : state.kind === 'connecting' ? 'loading' : 'offline';
 }
 
 function escape(text: string): string {

@@ -20,14 +20,27 @@ export class StorageStatusBar extends Disposable {
     const looks: Record<StorageState['kind'], [string, string]> = {
       idle: ['$(database)', `Agent Resources: ${where} (not connected yet)`],
       connecting: ['$(sync~spin)', `Agent Resources: connecting to ${state.label}…`],
-      ready: ['$(database)', `Agent Resources: ${where}`],
+      ready: ['$(database)', `Agent Resources: ${where}${state.kind === 'ready' ? isolationNote(state.session.isolation) : ''}`],
       offline: ['$(warning)', `Agent Resources: offline — ${state.kind === 'offline' ? state.error.message : ''}`],
       setup: ['$(warning)', 'Agent Resources: the team database needs the resource tables'],
-      noUser: ['$(warning)', 'Agent Resources: no user with your email in the team database'],
+      noUser: [
+        '$(warning)',
+        state.kind === 'noUser' && state.login
+          ? `Agent Resources: the database login "${state.login}" is not a member of the team library`
+          : 'Agent Resources: no user with your email in the team database',
+      ],
     };
     const [icon, tooltip] = looks[state.kind];
-    this.item.text = `${icon} ${state.kind === 'offline' ? `${where} (offline)` : where}`;
+    const shared = state.kind === 'ready' && state.session.isolation === 'shared';
+    this.item.text = `${shared ? '$(unlock)' : icon} ${state.kind === 'offline' ? `${where} (offline)` : shared ? `${where} (shared login)` : where}`;
     this.item.tooltip = tooltip;
     this.item.backgroundColor = state.kind === 'offline' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }
+}
+
+/** The tooltip's word on who else can read the library. */
+function isolationNote(isolation: 'single' | 'member' | 'shared'): string {
+  if (isolation === 'member') return '. Your own database login: other members cannot read your resources that are not public.';
+  if (isolation === 'shared') return ". A shared database login: members of this database can read each other's resources.";
+  return '';
 }

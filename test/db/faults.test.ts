@@ -94,8 +94,8 @@ describe('faults: connections cut and slowed by a TCP proxy on 127.0.0.1, server
     it(`a fork cut mid-transaction (${how === 'fin' ? 'connection closed' : 'TCP reset'}): "lost", nothing half-written; refused while down; a new client's retry succeeds`, async () => {
       const parent = await createResource(direct.db, author, prompt(`Cut fork ${how}`, { isPublic: true }));
       const client = viaProxy();
-      // The parent's fork_count was incremented (the UPDATE ran, uncommitted); the child's INSERT never goes out.
-      const cut = proxy.cutWhen({ direction: 'down', match: has('UPDATE 1'), how });
+      // The child's INSERT ran (uncommitted); the parent's count never goes out.
+      const cut = proxy.cutWhen({ direction: 'down', match: has('INSERT 0 1'), how });
       const err = await within(10_000, 'the cut fork', failureOf(forkResource(client.db, forker, parent.id)));
       await within(1_000, 'the cut', cut);
       assertLost(err);

@@ -5,8 +5,10 @@ import {
   createShare,
   deleteResource,
   getResourceById,
+  ensureUser,
   getUserResources,
   recordExecution,
+  redeemShare,
   revokeShare,
   setPinned,
   updateResource,
@@ -144,22 +146,28 @@ describe('resources', () => {
       assert.equal(await getResourceById(client.db, owner, randomId()), null);
     });
 
-    it('with viaShareToken, returns another user’s private resource while that share lasts, and null once it is revoked, expired or deleted', async () => {
-      const read = (id: string, token: string) => getResourceById(client.db, owner, id, { viaShareToken: token });
+    it('with viaShareToken, returns another user’s private resource to whoever redeemed the token, while that share lasts', async () => {
+      const read = (id: string, token: string, as = owner) => getResourceById(client.db, as, id, { viaShareToken: token });
       const theirs = await createResource(client.db, other, prompt('Shared with me'));
       const share = await createShare(client.db, other, theirs.id, { maxAccesses: 1 });
       const unrelated = await createShare(client.db, other, (await createResource(client.db, other, prompt('Another'))).id);
+      assert.equal(await read(theirs.id, share.shareToken), null, 'a token reads nothing before it is redeemed');
+      assert.equal((await redeemShare(client.db, owner, share.shareToken)).ok, true);
       assert.deepEqual(await read(theirs.id, share.shareToken), theirs);
       assert.equal(await read(theirs.id, unrelated.shareToken), null, 'a token of another resource reads nothing');
-      // The access that used up the last allowed use still reads (as it still forks).
-      await client.sql`update resource_share set access_count = 1 where id = ${share.id}`;
+      // The redemption that used up the last allowed use still reads; a third user, who could not redeem, reads nothing.
+      const third = (await ensureUser(client.db, `third-${Date.now()}@example.com`)).id;
+      assert.deepEqual(await redeemShare(client.db, third, share.shareToken), { ok: false, reason: 'exhausted' });
+      assert.equal(await read(theirs.id, share.shareToken, third), null, 'used up before this user redeemed it');
       assert.deepEqual(await read(theirs.id, share.shareToken), theirs);
       await client.sql`update resource_share set expires_at = localtimestamp - interval '1 minute' where id = ${share.id}`;
       assert.equal(await read(theirs.id, share.shareToken), null, 'expired');
       const revoked = await createShare(client.db, other, theirs.id);
+      await redeemShare(client.db, owner, revoked.shareToken);
       await revokeShare(client.db, other, revoked.id);
       assert.equal(await read(theirs.id, revoked.shareToken), null, 'revoked');
       const live = await createShare(client.db, other, theirs.id);
+      await redeemShare(client.db, owner, live.shareToken);
       await deleteResource(client.db, other, theirs.id);
       assert.equal(await read(theirs.id, live.shareToken), null, 'deleted (its shares went with it)');
     });

@@ -77,12 +77,12 @@ describe('checkSchema', () => {
     const url = await freshDatabase('ar_check');
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     try {
-      assert.deepEqual(await checkSchema(sql), { state: 'missing' });
+      assert.deepEqual(await checkSchema(sql, migrationsFolder), { state: 'missing' });
       await migrateDatabase(url, migrationsFolder);
-      assert.deepEqual(await checkSchema(sql), { state: 'ready' });
+      assert.deepEqual(await checkSchema(sql, migrationsFolder), { state: 'ready' });
       await sql`alter table resource drop column pinned`;
-      await sql`drop table resource_share`;
-      assert.deepEqual(await checkSchema(sql), { state: 'incomplete', missing: ['column "resource.pinned"', 'table "resource_share"'] });
+      await sql`drop table resource_share cascade`;
+      assert.deepEqual(await checkSchema(sql, migrationsFolder), { state: 'incomplete', missing: ['column "resource.pinned"', 'table "resource_share"'] });
     } finally {
       await sql.end();
     }

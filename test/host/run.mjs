@@ -44,6 +44,12 @@ export const DEFAULT_SETTINGS = {
   'extensions.autoUpdate': false,
   'workbench.enableExperiments': false,
 };
+// Workspace Trust on, and no prompt: the folder stays untrusted, the window in Restricted Mode.
+const RESTRICTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
 // The workbench's own startup lines arrive on the same channel as the extension host's console;
 // they stay in output.log but are not printed.
 const WORKBENCH_CHATTER =
@@ -61,6 +67,7 @@ const log = (msg) => console.log(`[test-host] ${msg}`);
  * @property {Record<string, unknown>} [settings] extra user settings
  * @property {Record<string, string>} [env] extra environment for code-server and the extension host
  * @property {string} [logDir]       where logs go (default: inside the run's temp folder)
+ * @property {boolean} [trusted]     false: Workspace Trust on and the folder not trusted (Restricted Mode)
  */
 
 /**
@@ -112,7 +119,7 @@ export async function openWorkbench(options) {
 }
 
 /** @param {LaunchOptions} options */
-async function launch({ extensionPath, testsPath, workspacePath, settings = {}, env = {}, logDir }) {
+async function launch({ extensionPath, testsPath, workspacePath, settings = {}, env = {}, logDir, trusted = true }) {
   const host = await ensureHost();
   const root = mkdtempSync(join(tmpdir(), 'agent-resources-host-'));
   const dir = (/** @type {string} */ name) => join(root, name);
@@ -127,14 +134,17 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
   // run's (0700) folder and 1777, because other OS users reach a real machine's /tmp.
   const tmp = mkdtempSync(join(tmpdir(), 'agent-resources-tmp-'));
   chmodSync(tmp, 0o1777);
-  writeFileSync(join(user, 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
+  writeFileSync(
+    join(user, 'settings.json'),
+    JSON.stringify({ ...DEFAULT_SETTINGS, ...(trusted ? {} : RESTRICTED_SETTINGS), ...settings }, null, 2),
+  );
   writeFileSync(dir('config.yaml'), 'auth: none\n');
 
   const port = await freePort();
   const serverLog = openSync(join(logs, 'code-server.log'), 'a');
   const server = spawn(
     host.nodePath,
-    codeServerArgs(host, { port, config: dir('config.yaml'), userData, extensionsDir: dir('extensions') }),
+    codeServerArgs(host, { port, config: dir('config.yaml'), userData, extensionsDir: dir('extensions'), trusted }),
     {
       detached: true, // own process group: killing it also stops the extension host and its children
       stdio: ['ignore', serverLog, serverLog],
@@ -278,9 +288,9 @@ async function removeRunLibrary(home) {
 /**
  * code-server's command line: offline, no auth, bound to 127.0.0.1 only.
  * @param {{ codeServerDir: string }} host
- * @param {{ port: number, config: string, userData: string, extensionsDir: string }} dirs
+ * @param {{ port: number, config: string, userData: string, extensionsDir: string, trusted?: boolean }} dirs  trusted false: Workspace Trust stays on
  */
-export function codeServerArgs(host, { port, config, userData, extensionsDir }) {
+export function codeServerArgs(host, { port, config, userData, extensionsDir, trusted = true }) {
   return [
     join(host.codeServerDir, 'out', 'node', 'entry.js'),
     '--auth',
@@ -295,7 +305,7 @@ export function codeServerArgs(host, { port, config, userData, extensionsDir }) 
     extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(trusted ? ['--disable-workspace-trust'] : []),
     '--disable-getting-started-override',
     '--disable-proxy',
     '--ignore-last-opened',

@@ -91,6 +91,41 @@ describe('edit in place', () => {
     }
   });
 
+  it('Overwrite chosen while the JSON is invalid writes nothing, and leaves no flag: the next save is checked again', async () => {
+    const editor = await openResource(workflow.id);
+    const s = await session();
+    const theirs = { steps: [{ text: 'their change' }] };
+    await updateResource(s.db, s.userId, workflow.id, { content: theirs });
+    await replaceAll(editor, JSON.stringify({ steps: [{ text: 'mine' }] }, null, 2));
+    const window = vscode.window as unknown as Record<string, unknown>;
+    const showWarning = window.showWarningMessage;
+    const shown: string[] = [];
+    // The user breaks the JSON while the conflict dialog is open, then chooses Overwrite.
+    window.showWarningMessage = async (text: string) => {
+      shown.push(text);
+      if (shown.length > 1) return undefined;
+      await replaceAll(editor, '{ "steps": [ { "text": "mine" } ');
+      return 'Overwrite';
+    };
+    const errors = stubErrors();
+    try {
+      assert.equal(await editor.document.save(), false, 'the stale save is refused');
+      const failure = await waitFor('the failed overwrite', () => errors.find((e) => /JSON|line|position/i.test(e)));
+      assert.match(failure, /line \d+/, `the overwrite says where the JSON is broken: ${failure}`);
+      assert.deepEqual((await getResourceById(s.db, s.userId, workflow.id))!.content, theirs, 'nothing was overwritten');
+      // The user fixes the JSON and saves again: the database still has the other change, so this is a conflict again.
+      await replaceAll(editor, JSON.stringify({ steps: [{ text: 'mine, fixed' }] }, null, 2));
+      assert.equal(await editor.document.save(), false, 'the save after the failed Overwrite is checked, and refused');
+      await waitFor('the conflict dialog again', () => shown.length > 1 || undefined);
+      assert.match(shown[1]!, /changed in the database since you opened it/);
+      assert.deepEqual((await getResourceById(s.db, s.userId, workflow.id))!.content, theirs, 'the other change survives');
+      assert.equal(editor.document.isDirty, true, "the user's text is kept");
+    } finally {
+      window.showWarningMessage = showWarning;
+      errors.restore();
+    }
+  });
+
   it('Reload takes the database version after a conflict', async () => {
     const editor = await openResource(prompt.id);
     const s = await session();
@@ -105,3 +140,15 @@ describe('edit in place', () => {
     }
   });
 });
+
+/** Records the error notifications shown meanwhile (and shows none). */
+function stubErrors(): string[] & { restore(): void } {
+  const window = vscode.window as unknown as Record<string, unknown>;
+  const saved = window.showErrorMessage;
+  const errors = Object.assign([] as string[], { restore: () => (window.showErrorMessage = saved) });
+  window.showErrorMessage = (text: string) => {
+    errors.push(text);
+    return Promise.resolve(undefined);
+  };
+  return errors;
+}

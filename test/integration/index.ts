@@ -15,8 +15,10 @@ export async function run(): Promise<void> {
   });
   const only = process.env.AGENT_RESOURCES_TEST_GREP;
   if (only) mocha.grep(new RegExp(only));
+  // Restricted Mode tests need a window that has not trusted its folder: run.mjs opens one for them.
+  const restricted = process.env.AGENT_RESOURCES_RESTRICTED === '1';
   for (const file of readdirSync(__dirname)
-    .filter((f) => f.endsWith('.test.js'))
+    .filter((f) => f.endsWith('.test.js') && f.endsWith('.restricted.test.js') === restricted)
     .sort())
     mocha.addFile(join(__dirname, file));
   const stopWatching = failOnUnhandledRejections(mocha.suite);

@@ -1,7 +1,7 @@
 // Runs the extension-host suite inside a real VS Code (code-server + headless Chromium, offline).
 // With --electron, through @vscode/test-electron instead (contributors with internet and a display).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runTestsInHost } from '../host/run.mjs';
@@ -12,12 +12,13 @@ execFileSync(process.execPath, [join(root, 'test', 'integration', 'build.mjs')],
 const workspace = mkdtempSync(join(tmpdir(), 'agent-resources-workspace-'));
 writeFileSync(join(workspace, 'notes.md'), '# Notes\n\nSummarise {{topic}} for a new teammate.\n');
 
+const resultsFile = process.env.AGENT_RESOURCES_RESULTS_FILE ?? '';
 const options = {
   extensionPath: root,
   testsPath: join(root, 'out', 'integration', 'index.js'),
   workspacePath: workspace,
   env: {
-    AGENT_RESOURCES_RESULTS_FILE: process.env.AGENT_RESOURCES_RESULTS_FILE ?? '',
+    AGENT_RESOURCES_RESULTS_FILE: resultsFile,
     AGENT_RESOURCES_TEST_GREP: process.env.AGENT_RESOURCES_TEST_GREP ?? '',
   },
   timeoutMs: 10 * 60_000,
@@ -30,11 +31,34 @@ try {
     code = await runTestsInElectron(options);
   } else {
     code = await runTestsInHost(options);
+    // Then the *.restricted.test.ts files, in a window that has not trusted its folder.
+    const restrictedResults = resultsFile && `${resultsFile}.restricted`;
+    const restricted = await runTestsInHost({
+      ...options,
+      trusted: false,
+      env: { ...options.env, AGENT_RESOURCES_RESTRICTED: '1', AGENT_RESOURCES_RESULTS_FILE: restrictedResults },
+    });
+    if (resultsFile) addResults(resultsFile, restrictedResults);
+    code ||= restricted;
   }
 } finally {
   stopOrphanedServers();
 }
 process.exit(code);
+
+/** Adds the second window's totals to the first's (test/run-all.mjs reads one file). */
+function addResults(file, extra) {
+  const read = (f) => {
+    try {
+      return JSON.parse(readFileSync(f, 'utf8'));
+    } catch {
+      return { passed: 0, failed: 0, skipped: 0 };
+    }
+  };
+  const [a, b] = [read(file), read(extra)];
+  writeFileSync(file, JSON.stringify({ passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: a.skipped + b.skipped }));
+  rmSync(extra, { force: true });
+}
 
 /**
  * The extension starts its local Postgres detached (it outlives a window); the host is

@@ -7,7 +7,7 @@ import { uniqueName } from '../support/embedded-postgres';
 export async function librarySession(label = 'user'): Promise<LibrarySession> {
   const { client } = await sharedDatabase();
   const user = await ensureUser(client.db, `${uniqueName(label)}@example.com`);
-  return { db: client.db, client, userId: user.id, email: user.email, mode: 'local', label: 'test' };
+  return { db: client.db, client, userId: user.id, email: user.email, mode: 'local', label: 'test', isolation: 'single' };
 }
 
 /** A Library of a brand-new user, as plain Node (an MCP server, a script) would make it. */

@@ -108,5 +108,16 @@ describe('variables: one parser for {{x}}, ${x} and ${x:default}', () => {
       assert.deepEqual((saved.content as { variables: string[] }).variables, ['Target Language', '读者']);
       assert.equal(library.render(saved, { variables: { 读者: 'kids' } }), 'Translate into English for kids');
     });
+
+    it("a workflow's steps are filled like a prompt's text, one step or all of them", async () => {
+      const saved = await library.save({
+        name: 'Release',
+        resourceType: 'workflow',
+        content: { steps: [{ text: 'Collect changes since ${since:the last tag}.' }, { text: 'Write notes for {{version}}.' }] },
+      });
+      assert.equal(library.render(saved, { step: 0 }), 'Collect changes since the last tag.');
+      assert.equal(library.render(saved, { step: 1, variables: { version: '2.0' } }), 'Write notes for 2.0.');
+      assert.equal(library.render(saved), 'Collect changes since the last tag.\n\nWrite notes for {{version}}.');
+    });
   });
 });

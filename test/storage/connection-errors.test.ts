@@ -118,7 +118,7 @@ describe('team connection settings', () => {
     assert.equal(expandEnv('${env:HOME_DIR}/ca.pem', { HOME_DIR: '/home/me' }), '/home/me/ca.pem');
     const resolved = resolveTeamConnection(
       undefined,
-      { tlsMode: 'prefer' },
+      { tlsMode: 'verify-full' },
       { PGHOST: 'db.internal', PGPORT: '6543', PGUSER: 'app', PGDATABASE: 'chat', PGPASSWORD: 'pw' },
     );
     assert.equal(resolved.url, undefined);
@@ -127,9 +127,9 @@ describe('team connection settings', () => {
   });
 
   it('labels a connection string by host and database, never the password', () => {
-    const resolved = resolveTeamConnection('postgres://app:topsecret@db.example.com:5432/chat?sslmode=require', { tlsMode: 'prefer' });
+    const resolved = resolveTeamConnection('postgres://app:topsecret@db.example.com:5432/chat?sslmode=require', { tlsMode: 'verify-full' });
     assert.equal(resolved.label, 'db.example.com/chat');
-    assert.equal(resolved.options.ssl, 'require');
+    assert.deepEqual(resolved.options.ssl, { rejectUnauthorized: false }, 'the connection string’s sslmode=require wins over the setting');
     assert.ok(!resolved.label.includes('topsecret'));
   });
 

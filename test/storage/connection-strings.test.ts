@@ -64,17 +64,17 @@ describe('malformed connection strings: a clear reason, never a crash, never the
             `an unexpected reason: ${problem}`,
           );
           // No connection string at all means "use the PG* environment variables".
-          if (text === '') assert.equal(resolveTeamConnection(text, { tlsMode: 'prefer' }, {}).url, undefined);
+          if (text === '') assert.equal(resolveTeamConnection(text, { tlsMode: 'verify-full' }, {}).url, undefined);
           else
             assert.throws(
-              () => resolveTeamConnection(text, { tlsMode: 'prefer' }, {}),
+              () => resolveTeamConnection(text, { tlsMode: 'verify-full' }, {}),
               (err: Error) => err.message === problem,
             );
           if (leaked) assert.ok(!problem.includes(leaked));
           return;
         }
         accepted++;
-        const resolved = resolveTeamConnection(text, { tlsMode: 'prefer' }, {});
+        const resolved = resolveTeamConnection(text, { tlsMode: 'verify-full' }, {});
         const url = new URL(text.trim());
         assert.ok(resolved.target.host.length > 0, 'a host');
         assert.ok(
@@ -127,10 +127,10 @@ describe('malformed connection strings: a clear reason, never a crash, never the
       const problem = connectionStringProblem(text);
       if (reason) {
         assert.match(problem ?? '(accepted)', reason);
-        if (text !== '') assert.throws(() => resolveTeamConnection(text, { tlsMode: 'prefer' }, {}), reason);
+        if (text !== '') assert.throws(() => resolveTeamConnection(text, { tlsMode: 'verify-full' }, {}), reason);
       } else {
         assert.equal(problem, undefined);
-        const resolved = resolveTeamConnection(text, { tlsMode: 'prefer' }, {});
+        const resolved = resolveTeamConnection(text, { tlsMode: 'verify-full' }, {});
         assert.equal(resolved.password, decodeURIComponent(new URL(text.trim()).password));
         assert.ok(!resolved.label.includes(resolved.password!));
       }

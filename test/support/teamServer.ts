@@ -1,7 +1,7 @@
 // A throwaway Postgres that plays the team's server in tests: TCP on 127.0.0.1, a password,
 // as a team database is reached. Runs the same binaries as the local library.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,7 +20,12 @@ export interface TeamServer {
   stop(): Promise<void>;
 }
 
-export async function startTeamServer(packageRoot: string): Promise<TeamServer> {
+export interface TeamServerOptions {
+  /** Serve TLS with this certificate and key (PEM files); without it the server has no TLS. */
+  tls?: { certFile: string; keyFile: string };
+}
+
+export async function startTeamServer(packageRoot: string, options: TeamServerOptions = {}): Promise<TeamServer> {
   const binDir = postgresBinDir(packageRoot);
   const osUser = serverOsUser();
   // The fixture's own folder: as root its server runs as `postgres`, which must reach it.
@@ -39,10 +44,11 @@ export async function startTeamServer(packageRoot: string): Promise<TeamServer> 
   const port = await freePort();
   const server: ChildProcess = spawn(
     join(binDir, 'postgres'),
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...tlsArgs(root, options, osUser)],
     { ...osUser, stdio: 'ignore' },
   );
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  // A development server on this machine without TLS: the one kind the product connects to in plain text, when told so.
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres${options.tls ? '' : '?sslmode=disable'}`;
   for (let i = 0; i < 500 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 20));
   return {
     host: '127.0.0.1',
@@ -58,6 +64,16 @@ export async function startTeamServer(packageRoot: string): Promise<TeamServer> 
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** The server's TLS settings, its key copied where only its OS user reads it (Postgres insists). */
+function tlsArgs(root: string, options: TeamServerOptions, osUser: { uid: number; gid: number } | undefined): string[] {
+  if (!options.tls) return [];
+  const keyFile = join(root, 'server.key');
+  copyFileSync(options.tls.keyFile, keyFile);
+  chmodSync(keyFile, 0o600);
+  if (osUser) chownSync(keyFile, osUser.uid, osUser.gid);
+  return ['-c', 'ssl=on', '-c', `ssl_cert_file=${options.tls.certFile}`, '-c', `ssl_key_file=${keyFile}`];
 }
 
 async function answers(url: string): Promise<boolean> {

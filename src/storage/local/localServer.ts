@@ -194,7 +194,7 @@ function spawnSupervisor(packageRoot: string, config: SupervisorConfig): number 
   rmSync(supervisorFile(config.paths.home), { force: true });
   const fromSource = __filename.endsWith('.ts');
   const script = fromSource
-    ? ['--import', 'tsx', join(__dirname, 'supervisor.ts')]
+    ? ['--import', 'tsx', join(__dirname, 'supervisorMain.ts')]
     : [join(packageRoot, 'dist', 'local-server-supervisor.js')];
   if (!fromSource && !existsSync(script[0]!)) throw new Error(`${script[0]} is missing: reinstall the extension.`);
   const errors = openSync(config.paths.logFile, 'a', 0o600);

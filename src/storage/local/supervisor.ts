@@ -1,6 +1,6 @@
 // The local server's supervisor: a small detached process that watches a running Postgres and
 // stops it once no window or agent has been attached for a while, even when every one of them
-// was killed. Run as `node supervisor.js '<json SupervisorConfig>'`.
+// was killed. Run as `node local-server-supervisor.js '<json SupervisorConfig>'` (supervisorMain.ts).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withFileLock } from './fileLock';
@@ -20,7 +20,7 @@ export const supervisorFile = (home: string) => join(home, 'supervisor');
 const pollMs = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function supervise(config: SupervisorConfig): Promise<void> {
+export async function supervise(config: SupervisorConfig): Promise<void> {
   const postmaster = config.postmasterPid;
   const stop = () => signal(postmaster, 'SIGINT');
   process
@@ -63,14 +63,4 @@ function signal(pid: number, name: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-if (require.main === module) {
-  supervise(JSON.parse(process.argv[2] ?? '{}') as SupervisorConfig).then(
-    () => process.exit(0),
-    (err) => {
-      process.stderr.write(`agent-resources supervisor: ${String((err as Error)?.stack ?? err)}\n`);
-      process.exit(1);
-    },
-  );
 }
