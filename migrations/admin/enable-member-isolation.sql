@@ -26,3 +26,9 @@ GRANT SELECT ON agent_resources_migrations TO agent_resources_member;
 
 ALTER TABLE resource ENABLE ROW LEVEL SECURITY;
 ALTER TABLE resource_share ENABLE ROW LEVEL SECURITY;
+
+-- Versions (written by the database's trigger) and tags.
+GRANT SELECT ON resource_version, resource_history_policy TO agent_resources_member;
+GRANT SELECT, INSERT, DELETE ON resource_tag TO agent_resources_member;
+ALTER TABLE resource_version ENABLE ROW LEVEL SECURITY;
+ALTER TABLE resource_tag ENABLE ROW LEVEL SECURITY;

@@ -9,6 +9,7 @@ import { resourceCommands } from './resources';
 import { saveCommands } from './save';
 import { shareCommands } from './shares';
 import { storageCommands } from './storage';
+import { teamAdminCommands } from './teamAdmin';
 import { viewCommands } from './view';
 
 export type CommandHandler = (ctx: CommandContext, ...args: never[]) => unknown;
@@ -20,6 +21,7 @@ export const commandTable = {
   ...shareCommands,
   ...viewCommands,
   ...storageCommands,
+  ...teamAdminCommands,
   ...ioCommands,
   ...agentFileCommands,
 } satisfies Record<string, CommandHandler>;

@@ -104,7 +104,7 @@ async function createTeamSchema(ctx: CommandContext, args?: { confirm?: boolean 
       {
         modal: true,
         detail:
-          'This applies the extension’s migrations (CREATE EXTENSION pg_trgm, the user, resource, resource_share and message tables and their indexes) where they are missing. Existing tables are left as they are.',
+          'This applies the extension’s migrations where they are missing: CREATE EXTENSION pg_trgm, the resource tables, and the user and message tables when the chat app has not made them. The chat app’s own tables, columns and rows are left as they are; only message.attachments is added when it is missing.',
       },
       'Create Tables',
     );

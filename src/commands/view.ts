@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { UserFacingError } from '../common/userError';
 import { resourceTypes, type ResourceType } from '../db/schema';
-import { limits, sortOrders, type SortOrder } from '../db/validation';
+import { limits, sortOrders, tagSchema, type SortOrder } from '../db/validation';
+import { parseSearchText, searchTextOf } from '../library/searchText';
 import type { ListKey } from '../model/libraryModel';
 import { updateViewSetting } from '../storage/settings';
 import { typeLabels } from '../views/presentation';
@@ -12,16 +13,37 @@ async function search(ctx: CommandContext, args?: { text?: string }): Promise<vo
     args?.text ??
     (await vscode.window.showInputBox({
       title: 'Search Resources',
-      prompt: 'Matches names and descriptions, ignoring case; % and _ are ordinary characters',
-      value: ctx.model.filter.search,
-      validateInput: (v) => (v.length > limits.searchLength ? `Search at most ${limits.searchLength} characters.` : undefined),
+      prompt: 'Matches names and descriptions, ignoring case; % and _ are ordinary characters; tag:name shows one tag',
+      value: searchTextOf(ctx.model.filter.search, ctx.model.filter.tag),
+      validateInput: (v) =>
+        v.length > limits.searchLength ? `Search at most ${limits.searchLength} characters.` : parseSearchText(v).problem,
     }));
   if (text === undefined) return;
-  ctx.model.setFilter({ search: text.trim() });
+  const parsed = parseSearchText(text);
+  if (parsed.problem) throw new UserFacingError(parsed.problem);
+  ctx.model.setFilter({ search: parsed.search, tag: parsed.tag });
 }
 
 function clearSearch(ctx: CommandContext): void {
-  ctx.model.setFilter({ search: '', type: undefined, scope: 'mine' });
+  ctx.model.setFilter({ search: '', type: undefined, tag: undefined, scope: 'mine' });
+}
+
+/** Shows one tag's resources (`{ tag }`; `all` or an empty tag shows every one), or asks which, with counts. */
+async function filterByTag(ctx: CommandContext, args?: { tag?: string }): Promise<void> {
+  let tag = args?.tag;
+  if (tag === undefined) {
+    const counts = ctx.library.tags();
+    const picks = counts.then((list) => [
+      { label: '$(clear-all) All tags', tag: '' },
+      ...list.map((t) => ({ label: `$(tag) ${t.tag}`, description: `${t.count}`, tag: t.tag })),
+    ]);
+    tag = (await vscode.window.showQuickPick(picks, { placeHolder: 'Show which tag?', matchOnDescription: false }))?.tag;
+    if (tag === undefined) return;
+  }
+  if (tag === '' || tag === 'all') return ctx.model.setFilter({ tag: undefined });
+  const parsed = tagSchema.safeParse(tag);
+  if (!parsed.success) throw new UserFacingError(`The tag ${parsed.error.issues[0]?.message ?? 'is not valid'}.`);
+  ctx.model.setFilter({ tag: parsed.data });
 }
 
 async function filterByType(ctx: CommandContext, args?: { type?: ResourceType | 'all' }): Promise<void> {
@@ -63,6 +85,11 @@ async function toggleGrouping(ctx: CommandContext): Promise<void> {
   await updateViewSetting('groupByType', !ctx.model.isGrouped);
 }
 
+/** Groups the tree by tag (a resource under each of its tags, then Untagged), or back. */
+async function toggleTagGrouping(ctx: CommandContext): Promise<void> {
+  await updateViewSetting('groupByTag', ctx.model.groupMode !== 'tag');
+}
+
 function browsePublic(ctx: CommandContext): void {
   ctx.model.setFilter({ scope: ctx.model.filter.scope === 'public' ? 'mine' : 'public' });
 }
@@ -76,4 +103,15 @@ async function loadMore(ctx: CommandContext, key: ListKey = 'all'): Promise<void
   await ctx.model.loadMore(key);
 }
 
-export const viewCommands = { search, clearSearch, filterByType, sortBy, toggleGrouping, browsePublic, refresh, loadMore };
+export const viewCommands = {
+  search,
+  clearSearch,
+  filterByType,
+  filterByTag,
+  sortBy,
+  toggleGrouping,
+  toggleTagGrouping,
+  browsePublic,
+  refresh,
+  loadMore,
+};

@@ -2,7 +2,7 @@
 // by anyone (migration 0005_change_notify: a trigger on resource notifies one channel). One feed
 // per session; a burst of changes (an import) is told once per interval, the first at once.
 import { randomBytes } from 'node:crypto';
-import type { Sql } from 'postgres';
+import postgres, { type Sql } from 'postgres';
 import { Emitter, type Event } from '../common/events';
 import { errorMessage } from '../common/redact';
 import type { LibrarySession } from './library';
@@ -19,7 +19,7 @@ export interface ChangeFeedOptions {
   intervalMs?: number;
   /**
    * How often the feed checks that its listening connection still hears (postgres.js listens again
-   * after a lost connection, but gives up if that one attempt fails). Default 30 s.
+   * after a lost connection, but gives up when the server stays away for some seconds). Default 30 s.
    */
   checkMs?: number;
   log?: (line: string) => void;
@@ -31,50 +31,53 @@ export interface ChangeFeed {
   dispose(): Promise<void>;
 }
 
-interface Listening {
-  unlisten(): Promise<void>;
-}
-
 /**
  * Listens for changes that this session's user can see. Hook a view up with
  * `(await listenForChanges(session)).onDidChange(() => refresh())`.
  */
 export async function listenForChanges(session: Pick<LibrarySession, 'client' | 'userId'>, options: ChangeFeedOptions = {}): Promise<ChangeFeed> {
   const { includePublic = true, intervalMs = 1000, checkMs = 30_000, log = () => {} } = options;
-  const sql = session.client.sql;
+  const pool = session.client.sql;
   const changes = new Emitter<void>();
   const throttle = throttled(() => changes.fire(), intervalMs);
-  const probe = new Probe(sql);
-  let listening: Listening[] = [];
+  const probe = new Probe(pool);
+  let listener: Sql | undefined;
   let disposed = false;
 
-  const concerns = (payload: string) => {
+  const told = (payload: string) => {
     const change = parseChange(payload);
-    return !change || change.user === session.userId || (includePublic && change.public);
+    if (!change || change.user === session.userId || (includePublic && change.public)) throttle.notify();
   };
+  // A client of its own, made anew when it stops hearing: postgres.js keeps the state of a listen it
+  // gave up on. It takes the pool's parsed options back as they are, as its own listen() does.
   const subscribe = async () => {
+    const fresh = postgres({ ...pool.options, max: 1 } as unknown as postgres.Options<Record<string, postgres.PostgresType>>);
     let first = true;
-    // onlisten runs again after postgres.js re-listened on a new connection: changes may have been missed.
+    // onlisten runs again after postgres.js listened again on a new connection: changes may have been missed.
     const relistened = () => {
       if (!first) throttle.notify();
       first = false;
     };
-    const told = (payload: string) => {
-      if (concerns(payload)) throttle.notify();
-    };
-    const subscribed = [await sql.listen(changeChannel, told, relistened), await sql.listen(probe.channel, () => probe.heard())];
-    if (disposed) await Promise.all(subscribed.map((l) => l.unlisten()));
-    else listening = subscribed;
+    try {
+      await fresh.listen(changeChannel, told, relistened);
+      await fresh.listen(probe.channel, () => probe.heard());
+    } catch (err) {
+      await fresh.end({ timeout: 0 });
+      throw err;
+    }
+    if (disposed) await fresh.end({ timeout: 0 });
+    else listener = fresh;
   };
   await subscribe();
 
   const watchdog = setInterval(() => {
     void (async () => {
       if (disposed || (await probe.hears())) return;
-      log('The change feed lost its database connection: listening again');
-      await Promise.all(listening.map((l) => l.unlisten().catch(() => {})));
+      log('The change feed stopped hearing the database: listening again');
+      await listener?.end({ timeout: 0 }).catch(() => {});
+      listener = undefined;
       await subscribe();
-      if (!disposed) throttle.notify();
+      throttle.notify();
     })().catch((err: unknown) => log(`The change feed could not listen again (${errorMessage(err)}); retrying in ${checkMs / 1000} s`));
   }, checkMs);
   watchdog.unref();
@@ -86,7 +89,7 @@ export async function listenForChanges(session: Pick<LibrarySession, 'client' | 
       clearInterval(watchdog);
       throttle.dispose();
       changes.dispose();
-      await Promise.all(listening.map((l) => l.unlisten().catch(() => {})));
+      await listener?.end({ timeout: 0 }).catch(() => {});
     },
   };
 }

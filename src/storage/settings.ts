@@ -49,6 +49,7 @@ export function readViewSettings(): ViewSettings {
   const sort = config.get<string>('sortBy', 'updated');
   return {
     grouped: config.get<boolean>('groupByType', true),
+    groupByTag: config.get<boolean>('groupByTag', false),
     sort: (sortOrders as readonly string[]).includes(sort) ? (sort as SortOrder) : 'updated',
     pageSize: config.get<number>('pageSize', 50),
   };
@@ -60,6 +61,24 @@ export function onDidChangeViewSettings(listener: (change: unknown) => void): vs
 }
 
 /** Remembers a view preference for every window (Toggle Grouping, Sort By). */
-export async function updateViewSetting(key: 'groupByType' | 'sortBy', value: boolean | SortOrder): Promise<void> {
+export async function updateViewSetting(key: 'groupByType' | 'groupByTag' | 'sortBy', value: boolean | SortOrder): Promise<void> {
   await vscode.workspace.getConfiguration('agentResources.view').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/**
+ * The local library's history limits (agentResources.history.*). The user's own settings only: a
+ * repository's settings must not prune their history. A team database keeps its own (see README).
+ */
+export function readHistorySettings(): { maxVersions: number; maxAgeDays: number | null } {
+  const maxVersions = userSetting<number>('history.maxVersions');
+  const maxAgeDays = userSetting<number>('history.maxAgeDays');
+  return {
+    maxVersions: typeof maxVersions === 'number' ? maxVersions : 100,
+    maxAgeDays: typeof maxAgeDays === 'number' && maxAgeDays > 0 ? maxAgeDays : null,
+  };
+}
+
+/** Fires when a history setting changes. */
+export function onDidChangeHistorySettings(listener: () => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('agentResources.history') && listener());
 }

@@ -238,7 +238,8 @@ export class StorageService extends Disposable {
     await this.reconnect();
   }
 
-  private migrationsFolder(): string {
+  /** The extension's migrations, and the administrator's script beside them. */
+  migrationsFolder(): string {
     return join(this.context.extensionPath, 'migrations');
   }
 

@@ -76,11 +76,12 @@ export class LibraryView extends Disposable {
   }
 
   private describeFilter(): void {
-    const { search, type, scope, sort } = this.model.filter;
+    const { search, type, tag, scope, sort } = this.model.filter;
     const parts: string[] = [];
     if (scope === 'public') parts.push('public resources');
     if (search) parts.push(`“${search}”`);
     if (type) parts.push(typeLabels[type].toLowerCase());
+    if (tag) parts.push(`#${tag}`);
     if (sort !== 'updated') parts.push(`by ${sort === 'executions' ? 'uses' : sort}`);
     this.treeView.description = parts.join(' · ') || undefined;
     setContext(contextKeys.filtered, this.model.isFiltered);

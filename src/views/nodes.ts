@@ -7,19 +7,36 @@ import { maskToken, nameHighlights, resourceDescription, shareStatus, typeIcons,
 
 export type LibraryNode = GroupNode | ResourceNode | ShareNode | LoadMoreNode;
 
+/** A group of the root: a resource type (expanded), or a tag or the untagged resources (collapsed: each loads when opened). */
 export class GroupNode {
   readonly kind = 'group';
   readonly id: string;
-  constructor(readonly type: ResourceType) {
-    this.id = `group:${type}`;
-  }
   readonly parent = undefined;
+  private constructor(
+    readonly key: ListKey,
+    private readonly look: { label: string; icon: string; description?: string; expanded: boolean; contextValue: string },
+  ) {
+    this.id = `group:${key}`;
+  }
+
+  static ofType(type: ResourceType): GroupNode {
+    return new GroupNode(type, { label: typeLabels[type], icon: typeIcons[type], expanded: true, contextValue: `group.${type}` });
+  }
+
+  static ofTag(tag: string | null, count: number | undefined): GroupNode {
+    const description = count === undefined ? undefined : String(count);
+    return tag === null
+      ? new GroupNode('untagged', { label: 'Untagged', icon: 'circle-slash', expanded: false, contextValue: 'group.untagged' })
+      : new GroupNode(`tag:${tag}`, { label: tag, icon: 'tag', description, expanded: false, contextValue: 'group.tag' });
+  }
 
   toTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(typeLabels[this.type], vscode.TreeItemCollapsibleState.Expanded);
+    const { label, icon, description, expanded, contextValue } = this.look;
+    const item = new vscode.TreeItem(label, expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(typeIcons[this.type]);
-    item.contextValue = `group.${this.type}`;
+    item.iconPath = new vscode.ThemeIcon(icon);
+    item.description = description;
+    item.contextValue = contextValue;
     return item;
   }
 }
@@ -33,7 +50,9 @@ export class ResourceNode {
     readonly own: boolean,
     private readonly search: string,
   ) {
-    this.id = `${own ? 'own' : 'public'}:${resource.id}`;
+    // A resource is under each of its tags in the tag mode: the group keeps its ids apart.
+    const group = parent?.key.startsWith('tag:') || parent?.key === 'untagged' ? `${parent.id}/` : '';
+    this.id = `${group}${own ? 'own' : 'public'}:${resource.id}`;
   }
 
   /** Parts a menu's `when` clause matches: resource.<type>.<pinned|unpinned>.<public|private>.<own|foreign>. */

@@ -23,17 +23,23 @@ export const typeIcons: Record<ResourceType, string> = {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** "2 forks · 5 uses", or the matched part of the description while searching. */
+/** "#docs · 2 forks · 5 uses", or the matched part of the description while searching. */
 export function resourceDescription(item: ResourceListItem, search: string): string {
   if (search && item.description && !item.name.toLowerCase().includes(search.toLowerCase())) {
     return matchSnippet(item.description, search);
   }
   const parts: string[] = [];
+  if (item.tags.length) parts.push(tagList(item.tags));
   if (item.forkCount) parts.push(plural(item.forkCount, 'fork'));
   if (item.executionCount) parts.push(plural(item.executionCount, 'use'));
   if (item.shareCount) parts.push(plural(item.shareCount, 'share'));
   if (item.isPublic) parts.push('public');
   return parts.join(' · ');
+}
+
+/** Tags as the tree and the tooltip show them: "#docs #review". */
+export function tagList(tags: readonly string[]): string {
+  return tags.map((t) => `#${t}`).join(' ');
 }
 
 /** The text around the first case-insensitive match, with ellipses where it was cut. */

@@ -2,11 +2,11 @@ import * as vscode from 'vscode';
 import type { ResourceListItem } from '../db/queries';
 import type { Library } from '../library/library';
 import { Disposable } from '../common/disposable';
-import type { LibraryModel, ListKey } from '../model/libraryModel';
+import type { LibraryModel, ListKey, TagGroup } from '../model/libraryModel';
 import type { StorageService, StorageState } from '../storage/storageService';
 import { contextKeys, setContext, type ViewState } from './contextKeys';
 import { GroupNode, LoadMoreNode, ResourceNode, ShareNode, type LibraryNode } from './nodes';
-import { typeNames } from './presentation';
+import { tagList, typeNames } from './presentation';
 
 /**
  * The library tree. It reads pages from the model (which fetches one page per request)
@@ -38,7 +38,7 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
 
   async getChildren(node?: LibraryNode): Promise<LibraryNode[]> {
     if (!node) return this.rootChildren();
-    if (node instanceof GroupNode) return this.listChildren(node.type, node);
+    if (node instanceof GroupNode) return this.listChildren(node.key, node);
     if (node instanceof ResourceNode && node.own) {
       const shares = await this.library.shares(node.resource.id).catch(() => []);
       return shares.map((share) => this.remember(new ShareNode(share, node)));
@@ -56,6 +56,7 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
     md.appendMarkdown(
       `$(symbol-class) ${typeNames[r.resourceType] ?? r.resourceType}${r.isPublic ? ' · public' : ''}${r.pinned ? ' · pinned' : ''}  \n`,
     );
+    if (r.tags.length) md.appendMarkdown(`$(tag) ${escape(tagList(r.tags))}  \n`);
     md.appendMarkdown(`Created ${r.createdAt.toLocaleString()} · updated ${r.updatedAt.toLocaleString()}  \n`);
     md.appendMarkdown(
       `${r.forkCount} forks · ${r.executionCount} uses${r.lastExecutedAt ? ` · last used ${r.lastExecutedAt.toLocaleString()}` : ''}  \n`,
@@ -71,10 +72,15 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
 
   /** The node of a loaded resource, for reveal(); undefined when it is not on a loaded page. */
   async findResourceNode(resourceId: string): Promise<ResourceNode | undefined> {
-    for (const key of this.model.listKeys()) {
+    // In the tag mode, where a new resource is: it has no tag yet (the other groups load only when opened).
+    const mode = this.model.groupMode;
+    const keys: ListKey[] = mode === 'tag' ? ['untagged'] : this.model.listKeys();
+    for (const key of keys) {
       const list = await this.model.list(key).catch(() => undefined);
       const item = list?.items.find((i) => i.id === resourceId);
-      if (item) return this.resourceNode(item, this.model.isGrouped ? this.group(key as GroupNode['type']) : undefined);
+      if (!item) continue;
+      const parent = mode === 'tag' ? this.tagGroup({ key, tag: null, count: undefined }) : mode === 'type' ? this.typeGroup(key) : undefined;
+      return this.resourceNode(item, parent);
     }
     return undefined;
   }
@@ -87,6 +93,7 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
       this.setViewState(stateFor(this.storage.state));
       return [];
     }
+    if (this.model.groupMode === 'tag') return this.tagRoot();
     const keys = this.model.listKeys();
     let lists: { key: ListKey; items: ResourceListItem[] }[];
     try {
@@ -97,8 +104,24 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
     }
     const empty = lists.every((l) => l.items.length === 0);
     this.setViewState(empty ? (this.model.isFiltered ? 'noMatch' : 'empty') : 'ready');
-    if (!this.model.isGrouped) return this.listChildren('all', undefined);
-    return lists.filter((l) => l.items.length > 0).map((l) => this.group(l.key as GroupNode['type']));
+    if (this.model.groupMode === 'none') return this.listChildren('all', undefined);
+    return lists.filter((l) => l.items.length > 0).map((l) => this.typeGroup(l.key));
+  }
+
+  /** The tag mode's root: a group per tag (each loads when opened), then Untagged when there are any. */
+  private async tagRoot(): Promise<LibraryNode[]> {
+    let groups: TagGroup[];
+    let untaggedCount: number;
+    try {
+      groups = await this.model.tagGroups();
+      untaggedCount = groups.some((g) => g.tag === null) ? (await this.model.list('untagged')).items.length : 0;
+    } catch {
+      this.setViewState(stateFor(this.storage.state));
+      return [];
+    }
+    const shown = groups.filter((g) => g.tag !== null || untaggedCount > 0);
+    this.setViewState(shown.length > 0 ? 'ready' : this.model.isFiltered ? 'noMatch' : 'empty');
+    return shown.map((g) => this.tagGroup(g));
   }
 
   private async listChildren(key: ListKey, parent: GroupNode | undefined): Promise<LibraryNode[]> {
@@ -113,9 +136,14 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
     return this.remember(new ResourceNode(item, parent, this.model.filter.scope === 'mine', this.model.filter.search));
   }
 
-  private group(type: GroupNode['type']): GroupNode {
-    const existing = this.nodes.get(`group:${type}`);
-    return existing instanceof GroupNode ? existing : this.remember(new GroupNode(type));
+  private typeGroup(key: ListKey): GroupNode {
+    const existing = this.nodes.get(`group:${key}`);
+    return existing instanceof GroupNode ? existing : this.remember(GroupNode.ofType(key as ResourceListItem['resourceType']));
+  }
+
+  /** Made anew each time: its count changes. */
+  private tagGroup(group: TagGroup): GroupNode {
+    return this.remember(GroupNode.ofTag(group.tag, group.count));
   }
 
   private remember<T extends LibraryNode>(node: T): T {

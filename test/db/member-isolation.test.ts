@@ -143,6 +143,20 @@ describe('team members kept apart by Postgres (row-level security)', function ()
     assert.equal((await owner`select access_count from resource_share where id = ${share.id}`)[0]!.access_count, 0);
   });
 
+  it("the versions and tags of A's resources are invisible to B's login, and B cannot tag them", async () => {
+    const secret = await alice.library.save(prompt('Alice versioned'));
+    await alice.library.update(secret.id, { name: 'Alice versioned again' });
+    await owner`insert into resource_tag (resource_id, user_id, tag) values (${secret.id}, ${alice.userId}, 'secret')`;
+    const count = async (sql: Sql, table: 'resource_version' | 'resource_tag') =>
+      (await sql`select count(*)::int as n from ${sql(table)} where resource_id = ${secret.id}`)[0]!.n as number;
+    assert.ok((await count(owner, 'resource_version')) >= 2);
+    assert.equal(await count(alice.sql, 'resource_version'), await count(owner, 'resource_version'), 'A sees her history');
+    assert.equal(await count(bob.sql, 'resource_version'), 0);
+    assert.equal(await count(alice.sql, 'resource_tag'), 1);
+    assert.equal(await count(bob.sql, 'resource_tag'), 0);
+    assert.equal(await errorCode(bob.sql`insert into resource_tag (resource_id, user_id, tag) values (${secret.id}, ${bob.userId}, 'mine')`), '42501');
+  });
+
   it('the email setting cannot make B act as A: the login decides', async () => {
     const url = as(ownerUrl, bob.login, password);
     const [aliceEmail] = await owner<{ email: string }[]>`select email from "user" where id = ${alice.userId}`;

@@ -34,6 +34,13 @@ describe('a workspace cannot redirect the extension, and names cannot hide chara
       await waitFor('VS Code to read the workspace settings', () => marker() === 'read' || undefined);
       assert.deepEqual(readStorageSettings(), before, 'identity, mode, TLS and schema changes are as the user set them');
       assert.equal(readShareBaseUrl(), undefined, 'share links do not point at the workspace’s host');
+      // What the user sees: a share copies the bare token, not a link to the workspace's host.
+      const s0 = await session();
+      const [own] = await s0.client.sql<{ id: string }[]>`
+        insert into resource (user_id, name, resource_type, content)
+        values (${s0.userId}, ${`Shared ${Date.now().toString(36)}`}, 'prompt', '{"text":"t"}'::jsonb) returning id`;
+      const share = await vscode.commands.executeCommand<{ shareToken: string }>('agentResources.share', own!.id, {});
+      assert.equal(await vscode.env.clipboard.readText(), share.shareToken);
       const s = await session();
       assert.equal(s.mode, 'local', 'still the local library');
       assert.equal((await api()).storage.state.mode, stateBefore.mode);

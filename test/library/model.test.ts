@@ -8,8 +8,8 @@ import { failOnUnhandledRejection } from '../db/support/unhandled';
 import { gated, newLibrary, settle } from './support';
 
 /** A model over a library, with settings the test changes and session/settings events it fires. */
-function modelOf(library: Pick<Library, 'list' | 'onDidChange'>, initial: Partial<ViewSettings> = {}) {
-  let settings: ViewSettings = { grouped: false, sort: 'updated', pageSize: 50, ...initial };
+function modelOf(library: Pick<Library, 'list' | 'onDidChange' | 'tags'>, initial: Partial<ViewSettings> = {}) {
+  let settings: ViewSettings = { grouped: false, groupByTag: false, sort: 'updated', pageSize: 50, ...initial };
   const settingsChanged = new Emitter<unknown>();
   const sessionChanged = new Emitter<unknown>();
   const sources: ModelSources = {

@@ -50,8 +50,9 @@ type ListArgs = Parameters<Library['list']>;
 export function gated(library: Library) {
   const held: Gate[] = [];
   const calls: { scope: ListArgs[0]; options: ListArgs[1] }[] = [];
-  const source: Pick<Library, 'list' | 'onDidChange'> = {
+  const source: Pick<Library, 'list' | 'onDidChange' | 'tags'> = {
     onDidChange: library.onDidChange,
+    tags: (options) => library.tags(options),
     async list(scope, options, cancellation) {
       calls.push({ scope, options });
       const gate = held.shift();
