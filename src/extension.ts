@@ -3,8 +3,10 @@ import { registerCommands } from './commands/registry';
 import { Log } from './common/log';
 import { ResourceFileSystem, resourceScheme } from './editor/resourceFileSystem';
 import { SharedPreviews, sharedScheme } from './editor/sharedPreviews';
+import { VersionDocuments, versionScheme } from './editor/versionDocuments';
 import { Library } from './library/library';
 import { LibraryModel } from './model/libraryModel';
+import { HistoryPolicySync } from './storage/historyPolicy';
 import { TeamSecrets } from './storage/secrets';
 import { onDidChangeViewSettings, readViewSettings } from './storage/settings';
 import { StorageService } from './storage/storageService';
@@ -45,8 +47,10 @@ export function activate(context: vscode.ExtensionContext): AgentResourcesApi {
     new StorageStatusBar(storage),
     vscode.workspace.registerFileSystemProvider(resourceScheme, files, { isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(sharedScheme, previews),
+    vscode.workspace.registerTextDocumentContentProvider(versionScheme, new VersionDocuments(library)),
+    new HistoryPolicySync(storage, library, log),
     { dispose: () => library.dispose() },
-    ...registerCommands({ storage, library, model, view, previews, secrets, log }),
+    ...registerCommands({ storage, library, model, view, previews, files, secrets, log }),
   );
   return { storage, tree: view.provider as vscode.TreeDataProvider<unknown>, treeView: view.treeView as vscode.TreeView<unknown> };
 }

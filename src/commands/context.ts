@@ -1,4 +1,5 @@
 import type { Log } from '../common/log';
+import type { ResourceFileSystem } from '../editor/resourceFileSystem';
 import type { SharedPreviews } from '../editor/sharedPreviews';
 import type { Library } from '../library/library';
 import type { LibraryModel } from '../model/libraryModel';
@@ -14,6 +15,8 @@ export interface CommandContext {
   model: LibraryModel;
   view: LibraryView;
   previews: SharedPreviews;
+  /** The resources' documents: a restore reloads the clean ones, Save with Note passes its note. */
+  files: ResourceFileSystem;
   secrets: TeamSecrets;
   log: Log;
 }

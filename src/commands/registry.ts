@@ -4,11 +4,13 @@ import { CancelledError, UserFacingError } from '../common/userError';
 import { userMessage } from '../library/errors';
 import type { CommandContext } from './context';
 import { agentFileCommands } from './agentFiles';
+import { historyCommands } from './history';
 import { ioCommands } from './io';
 import { resourceCommands } from './resources';
 import { saveCommands } from './save';
 import { shareCommands } from './shares';
 import { storageCommands } from './storage';
+import { tagCommands } from './tags';
 import { teamAdminCommands } from './teamAdmin';
 import { viewCommands } from './view';
 
@@ -24,6 +26,8 @@ export const commandTable = {
   ...teamAdminCommands,
   ...ioCommands,
   ...agentFileCommands,
+  ...historyCommands,
+  ...tagCommands,
 } satisfies Record<string, CommandHandler>;
 
 export type CommandId = `agentResources.${keyof typeof commandTable}`;

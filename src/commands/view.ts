@@ -87,7 +87,7 @@ async function toggleGrouping(ctx: CommandContext): Promise<void> {
 
 /** Groups the tree by tag (a resource under each of its tags, then Untagged), or back. */
 async function toggleTagGrouping(ctx: CommandContext): Promise<void> {
-  await updateViewSetting('groupByTag', ctx.model.groupMode !== 'tag');
+  await updateViewSetting('groupByTag', !ctx.model.isGroupedByTag);
 }
 
 function browsePublic(ctx: CommandContext): void {

@@ -278,7 +278,9 @@ export async function forkResource(db: Database, userId: string, id: string, opt
       })
       .returning();
     // Counted by the database (the parent may be another member's row); its row lock serialises concurrent forks.
-    const [counted] = await tx.execute<{ counted: boolean }>(sql`select agent_resources_count_fork(${userId}::uuid, ${parent.id}::uuid) as counted`);
+    const [counted] = await tx.execute<{ counted: boolean }>(
+      sql`select agent_resources_count_fork(${userId}::uuid, ${parent.id}::uuid) as counted`,
+    );
     if (!counted?.counted) throw new NotFoundError('resource');
     return fork!;
   });

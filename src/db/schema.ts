@@ -1,5 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, jsonb, pgTable, primaryKey, timestamp, uuid, varchar, type AnyPgColumn, text } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  timestamp,
+  uuid,
+  varchar,
+  type AnyPgColumn,
+  text,
+} from 'drizzle-orm/pg-core';
 
 export const resourceTypes = ['workflow', 'prompt', 'agent_config'] as const;
 export type ResourceType = (typeof resourceTypes)[number];

@@ -4,6 +4,7 @@ import { runTransaction, type Database, type Transaction } from './client';
 import { NotFoundError } from './errors';
 import { resource, resourceTag, type ResourceType } from './schema';
 import { parseOrThrow, resourceTypeSchema, tagsSchema, uuidSchema } from './validation';
+import { requireOwnResource } from './versions';
 
 // Written out in full, as the list's share count is: in a select list drizzle drops table names.
 // Sorted here, not by Postgres: an ORDER BY inside the aggregate is a sort per row of the page.
@@ -53,6 +54,18 @@ export async function setResourceTags(db: Database, userId: string, resourceId: 
   });
 }
 
+/** The tags of the user's own resource, sorted; another user's resource is a NotFoundError. */
+export async function getResourceTags(db: Database, userId: string, resourceId: string): Promise<string[]> {
+  ids({ userId, resourceId });
+  const rows = await db
+    .select({ tag: resourceTag.tag })
+    .from(resourceTag)
+    .where(and(eq(resourceTag.resourceId, resourceId), eq(resourceTag.userId, userId)))
+    .orderBy(asc(resourceTag.tag));
+  if (rows.length === 0) await requireOwnResource(db, userId, resourceId);
+  return rows.map((r) => r.tag);
+}
+
 /** The tags of every resource the user owns, by resource id (export). */
 export async function userResourceTags(db: Database, userId: string): Promise<Map<string, string[]>> {
   ids({ userId });
@@ -71,7 +84,10 @@ export async function insertTags(tx: Transaction, userId: string, rows: readonly
   const values = rows.flatMap((r) => r.tags.map((tag) => ({ resourceId: r.id, userId, tag })));
   // Three parameters a row: batches stay far below Postgres' 65,535.
   for (let start = 0; start < values.length; start += 5000) {
-    await tx.insert(resourceTag).values(values.slice(start, start + 5000)).onConflictDoNothing();
+    await tx
+      .insert(resourceTag)
+      .values(values.slice(start, start + 5000))
+      .onConflictDoNothing();
   }
 }
 

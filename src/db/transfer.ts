@@ -218,7 +218,9 @@ export async function importEntries(
         seen.add(key);
       });
       if (fresh.length) {
-        await tx.insert(resource).values(fresh.map(({ tags: _tags, ...values }) => ({ ...values, content: values.content as object, userId })));
+        await tx
+          .insert(resource)
+          .values(fresh.map(({ tags: _tags, ...values }) => ({ ...values, content: values.content as object, userId })));
         await insertTags(tx, userId, fresh);
       }
       report.imported += fresh.length;

@@ -291,8 +291,7 @@ function tagIssue(tag: string): string | undefined {
   if (tag.length === 0) return 'must not be empty (remove the extra comma)';
   if (codePoints(tag) > tagLimits.length) return `must be at most ${tagLimits.length} characters: ${shown} has ${codePoints(tag)}`;
   if (/\s/.test(tag)) return `must be one word each: ${shown} has a space (write ${shown.replace(/\s+/g, '-')})`;
-  if (!tagCharacters.test(tag))
-    return `may hold only letters, digits and - _ . / and must start with a letter or digit: ${shown} does not`;
+  if (!tagCharacters.test(tag)) return `may hold only letters, digits and - _ . / and must start with a letter or digit: ${shown} does not`;
   return undefined;
 }
 

@@ -3,7 +3,14 @@ import * as z from 'zod';
 import type { Database } from './client';
 import { NotFoundError, ValidationError } from './errors';
 import { resource, resourceHistoryPolicy, resourceVersion, type ResourceVersionRow } from './schema';
-import { historyOptionsSchema, historyPolicySchema, parseOrThrow, uuidSchema, type HistoryOptions, type HistoryPolicyInput } from './validation';
+import {
+  historyOptionsSchema,
+  historyPolicySchema,
+  parseOrThrow,
+  uuidSchema,
+  type HistoryOptions,
+  type HistoryPolicyInput,
+} from './validation';
 
 /** One recorded state of a resource (the database records them: migrations/*_versions_triggers.sql). */
 export interface ResourceVersion {

@@ -44,6 +44,10 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
   readonly onDidChangeFile = this.changeEmitter.event;
   private readonly loaded = new Map<string, LoadedVersion>();
   private readonly overwriteNext = new Set<string>();
+  /** The change note of a resource's next save (Save with Note…). */
+  private readonly noteNext = new Map<string, string>();
+  /** Resources whose next stat reads the database: their clean documents are being reloaded. */
+  private readonly statFresh = new Set<string>();
 
   constructor(private readonly library: Library) {
     super();
@@ -55,7 +59,8 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
     // The version the editor holds, so VS Code's own check sees no change until we decide.
-    const version = this.loaded.get(resourceIdOf(uri)) ?? (await this.load(uri));
+    const id = resourceIdOf(uri);
+    const version = (!this.statFresh.delete(id) && this.loaded.get(id)) || (await this.load(uri, false));
     return {
       type: vscode.FileType.File,
       ctime: version.createdAt.getTime(),
@@ -77,6 +82,8 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
       throw vscode.FileSystemError.NoPermissions('This resource belongs to someone else: fork it to edit your own copy.');
     // Taken before anything can fail: a refused Overwrite must not leave the next save unchecked.
     const overwrite = this.overwriteNext.delete(id);
+    const note = this.noteNext.get(id);
+    this.noteNext.delete(id);
     let content: unknown;
     try {
       content = contentFromDocument(version.type, decoder.decode(bytes), version.content);
@@ -84,7 +91,7 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
       throw new Error(userMessage(err), { cause: err });
     }
     try {
-      const saved = await this.library.update(id, { content }, overwrite ? undefined : version.updatedAt);
+      const saved = await this.library.update(id, { content }, overwrite ? undefined : version.updatedAt, { note });
       this.remember(saved, false);
     } catch (err) {
       if (err instanceof ConflictError) {
@@ -99,6 +106,25 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
       }
       throw new Error(`${userMessage(err)} Your text is still in the editor.`, { cause: err });
     }
+  }
+
+  /** Kept with the version the next save of this resource makes (and forgotten if that save fails). */
+  setNextNote(resourceId: string, note: string): void {
+    this.noteNext.set(resourceId, note);
+  }
+
+  /**
+   * Makes the open documents of this resource that have no unsaved edits show the database's
+   * version (after a restore). An edited one keeps its text and its loaded version, so its save
+   * is still checked against what it loaded: a conflict, never an overwrite.
+   */
+  reloadClean(resourceId: string): void {
+    const clean = vscode.workspace.textDocuments.filter(
+      (d) => d.uri.scheme === resourceScheme && resourceIdOf(d.uri) === resourceId && !d.isDirty && d.uri.query === '',
+    );
+    if (clean.length === 0) return;
+    this.statFresh.add(resourceId);
+    this.changeEmitter.fire(clean.map((d) => ({ type: vscode.FileChangeType.Changed, uri: d.uri })));
   }
 
   /** Refused save: let the user compare, keep theirs, or take the database's version. */
@@ -147,8 +173,11 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
     await vscode.commands.executeCommand('workbench.action.files.revert');
   }
 
-  /** Reads the row; `?current` (the Compare view's left side) reads without changing the loaded version. */
-  private async load(uri: vscode.Uri): Promise<LoadedVersion> {
+  /**
+   * Reads the row; `?current` (the Compare view's left side) reads without changing the loaded
+   * version, and so does `remember: false` (a stat: only a read of the text changes what a save is checked against).
+   */
+  private async load(uri: vscode.Uri, remember = true): Promise<LoadedVersion> {
     const id = resourceIdOf(uri);
     const resource = await this.library.get(id).catch((err) => {
       throw vscode.FileSystemError.Unavailable(userMessage(err));
@@ -156,7 +185,7 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
     if (!resource) throw vscode.FileSystemError.FileNotFound(uri);
     const session = await this.library.session();
     const readonly = resource.userId !== session.userId || uri.query === 'current';
-    return uri.query === 'current' ? versionOf(resource, readonly) : this.remember(resource, readonly);
+    return uri.query === 'current' || !remember ? versionOf(resource, readonly) : this.remember(resource, readonly);
   }
 
   private remember(resource: Resource, readonly: boolean): LoadedVersion {

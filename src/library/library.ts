@@ -19,8 +19,16 @@ import {
   type RedeemResult,
 } from '../db/queries';
 import type { Resource, ResourceShare, ResourceType } from '../db/schema';
-import { getUserTags, setResourceTags, type TagCount } from '../db/tags';
-import { getHistory, getHistoryPolicy, getVersion, setHistoryPolicy, type HistoryPage, type HistoryPolicy, type ResourceVersion } from '../db/versions';
+import { getResourceTags, getUserTags, setResourceTags, type TagCount } from '../db/tags';
+import {
+  getHistory,
+  getHistoryPolicy,
+  getVersion,
+  setHistoryPolicy,
+  type HistoryPage,
+  type HistoryPolicy,
+  type ResourceVersion,
+} from '../db/versions';
 import {
   exportLibrary,
   importEntries,
@@ -178,6 +186,11 @@ export class Library {
     const stored = await this.runner.run((s) => setResourceTags(s.db, s.userId, id, tags));
     this.changes.fire({ kind: 'updated', resourceId: id });
     return stored;
+  }
+
+  /** The tags of the user's own resource. */
+  resourceTags(id: string): Promise<string[]> {
+    return this.runner.run((s) => getResourceTags(s.db, s.userId, id));
   }
 
   /** The user's tags with how many resources have each (of a type, when given). */

@@ -92,6 +92,11 @@ export class LibraryModel extends Disposable {
     return Boolean(search || type || tag || scope === 'public');
   }
 
+  /** The tag grouping setting (it shows only in the user's own library). */
+  get isGroupedByTag(): boolean {
+    return this.settings.groupByTag;
+  }
+
   /** Tags group the user's own library only: other users' tags are theirs. */
   get groupMode(): GroupMode {
     if (this.settings.groupByTag && this.currentFilter.scope === 'mine') return 'tag';

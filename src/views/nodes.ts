@@ -32,7 +32,10 @@ export class GroupNode {
 
   toTreeItem(): vscode.TreeItem {
     const { label, icon, description, expanded, contextValue } = this.look;
-    const item = new vscode.TreeItem(label, expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(
+      label,
+      expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+    );
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon(icon);
     item.description = description;

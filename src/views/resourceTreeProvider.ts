@@ -79,7 +79,8 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
       const list = await this.model.list(key).catch(() => undefined);
       const item = list?.items.find((i) => i.id === resourceId);
       if (!item) continue;
-      const parent = mode === 'tag' ? this.tagGroup({ key, tag: null, count: undefined }) : mode === 'type' ? this.typeGroup(key) : undefined;
+      const parent =
+        mode === 'tag' ? this.tagGroup({ key, tag: null, count: undefined }) : mode === 'type' ? this.typeGroup(key) : undefined;
       return this.resourceNode(item, parent);
     }
     return undefined;

@@ -34,7 +34,11 @@ describe('tags', function () {
 
   it('setTags stores them lower-cased, without duplicates, sorted; the list shows them; setting again replaces them', async () => {
     const r = await createResource(client.db, owner, prompt('Tagged'));
-    assert.deepEqual(await setResourceTags(client.db, owner, r.id, ['Review', ' python ', 'review', 'ops/ci']), ['ops/ci', 'python', 'review']);
+    assert.deepEqual(await setResourceTags(client.db, owner, r.id, ['Review', ' python ', 'review', 'ops/ci']), [
+      'ops/ci',
+      'python',
+      'review',
+    ]);
     const item = (await getUserResources(client.db, owner)).items.find((i) => i.id === r.id)!;
     assert.deepEqual(item.tags, ['ops/ci', 'python', 'review']);
     assert.deepEqual(await setResourceTags(client.db, owner, r.id, ['python', 'go']), ['go', 'python']);
@@ -60,8 +64,16 @@ describe('tags', function () {
   it('bad tags are refused with what to do, and nothing is stored', async () => {
     const r = await createResource(client.db, owner, prompt('Badly tagged'));
     await setResourceTags(client.db, owner, r.id, ['kept']);
-    await rejectsValidation(setResourceTags(client.db, owner, r.id, ['code review']), 'tags', /one word each: “code review” has a space \(write “code-review”\)/);
-    await rejectsValidation(setResourceTags(client.db, owner, r.id, ['#urgent']), 'tags', /letters, digits and - _ \. \/ .*“#urgent” does not/);
+    await rejectsValidation(
+      setResourceTags(client.db, owner, r.id, ['code review']),
+      'tags',
+      /one word each: “code review” has a space \(write “code-review”\)/,
+    );
+    await rejectsValidation(
+      setResourceTags(client.db, owner, r.id, ['#urgent']),
+      'tags',
+      /letters, digits and - _ \. \/ .*“#urgent” does not/,
+    );
     await rejectsValidation(setResourceTags(client.db, owner, r.id, ['x'.repeat(51)]), 'tags', /at most 50 characters/);
     await rejectsValidation(setResourceTags(client.db, owner, r.id, ['ok', '']), 'tags', /must not be empty/);
     await rejectsValidation(
