@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { notify } from '../common/notify';
 import { UserFacingError } from '../common/userError';
 import { addTeamMember as addMember, enableMemberIsolation as enableIsolation } from '../library/teamAdmin';
 import type { CommandContext } from './context';
@@ -49,7 +50,8 @@ async function addTeamMember(ctx: CommandContext, args: AddMemberArgs = {}): Pro
       prompt: 'The member’s database login (created when it does not exist)',
       placeHolder: 'alice',
       ignoreFocusOut: true,
-      validateInput: (v) => (/^[a-z_][a-z0-9_$-]{0,62}$/i.test(v.trim()) ? undefined : 'Letters, digits, _ $ or -, starting with a letter or _'),
+      validateInput: (v) =>
+        /^[a-z_][a-z0-9_$-]{0,62}$/i.test(v.trim()) ? undefined : 'Letters, digits, _ $ or -, starting with a letter or _',
     }));
   if (!login) return undefined;
   const email =
@@ -66,13 +68,19 @@ async function addTeamMember(ctx: CommandContext, args: AddMemberArgs = {}): Pro
     args.password ??
     (await vscode.window.showInputBox({
       title: 'Add Team Member (3/3)',
-      prompt: 'A password for a new login (sent as a SCRAM verifier, never in clear text). Empty: the login signs in otherwise (IAM, certificates).',
+      prompt:
+        'A password for a new login (sent as a SCRAM verifier, never in clear text). Empty: the login signs in otherwise (IAM, certificates).',
       password: true,
       ignoreFocusOut: true,
     }));
   if (password === undefined) return undefined;
-  const { createdLogin } = await addMember(session.client.sql, { login: login.trim(), email: email.trim(), password: password || undefined });
-  vscode.window.showInformationMessage(
+  const { createdLogin } = await addMember(session.client.sql, {
+    login: login.trim(),
+    email: email.trim(),
+    password: password || undefined,
+  });
+  notify(
+    'info',
     `${login.trim()} is now ${email.trim()} in ${session.label}${createdLogin ? ' (new login)' : ''}: they connect with their own login.`,
   );
   return { login: login.trim() };

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import * as z from 'zod';
 import type { Database } from './client';
 import { NotFoundError, postgresErrorCode, ValidationError } from './errors';
@@ -27,22 +27,19 @@ function tokenOrThrow(token: string): string {
 export async function sharedResource(db: Database, userId: string, token: string): Promise<Resource | null> {
   ids({ userId });
   const valid = tokenOrThrow(token);
-  return (await sharedRow(db, userId, valid)) ?? null;
+  return (await functionRow<Resource>(db, resource, sql`agent_resources_shared_resource(${userId}::uuid, ${valid})`)) ?? null;
 }
 
-/** A row of a set-returning function typed as `table`, decoded by the table's own columns (timestamps, JSON). */
-function decodeAs<T>(table: typeof resource | typeof resourceShare, row: Record<string, unknown>): T {
+/** The first row of a set-returning function typed as `table`, decoded by the table's own columns (timestamps, JSON). */
+async function functionRow<T>(db: Database, table: typeof resource | typeof resourceShare, call: SQL): Promise<T | undefined> {
+  const [row] = await db.execute<Record<string, unknown>>(sql`select * from ${call}`);
+  if (!row) return undefined;
   const decoded: Record<string, unknown> = {};
   for (const [key, column] of Object.entries(getTableColumns(table))) {
     const value = row[column.name];
     decoded[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
   return decoded as T;
-}
-
-async function sharedRow(db: Database, userId: string, token: string): Promise<Resource | undefined> {
-  const [row] = await db.execute<Record<string, unknown>>(sql`select * from agent_resources_shared_resource(${userId}::uuid, ${token})`);
-  return row && decodeAs<Resource>(resource, row);
 }
 
 /** A new share token for the user's own resource. */
@@ -121,9 +118,8 @@ export async function redeemShare(db: Database, userId: string, token: string): 
     sql`select outcome from agent_resources_redeem_share(${userId}::uuid, ${valid})`,
   );
   if (result?.outcome !== 'ok') return { ok: false, reason: result?.outcome ?? 'unknown' };
-  const shared = await sharedRow(db, userId, valid);
-  const [shareRow] = await db.execute<Record<string, unknown>>(sql`select * from agent_resources_redeemed_share(${userId}::uuid, ${valid})`);
-  const share = shareRow && decodeAs<ResourceShare>(resourceShare, shareRow);
+  const shared = await sharedResource(db, userId, valid);
+  const share = await functionRow<ResourceShare>(db, resourceShare, sql`agent_resources_redeemed_share(${userId}::uuid, ${valid})`);
   // Revoked between the count and this read: the token is gone.
   if (!shared || !share) return { ok: false, reason: 'unknown' };
   return { ok: true, resource: shared, share };

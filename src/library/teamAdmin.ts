@@ -36,7 +36,9 @@ export async function addTeamMember(sql: Sql, member: NewMember): Promise<{ crea
   return sql.begin(async (tx) => {
     const [user] = await tx<{ id: string }[]>`select id from "user" where lower(email) = lower(${member.email.trim()})`;
     if (!user) {
-      throw new UserFacingError(`No user with the email ${member.email.trim()} exists in this database: the person signs in to the chat app first.`);
+      throw new UserFacingError(
+        `No user with the email ${member.email.trim()} exists in this database: the person signs in to the chat app first.`,
+      );
     }
     const [role] = await tx`select 1 from pg_roles where rolname = ${member.login}`;
     if (!role) {

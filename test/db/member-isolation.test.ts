@@ -50,13 +50,25 @@ describe('team members kept apart by Postgres (row-level security)', function ()
       await admin.end();
     }
     const url = as(ownerUrl, login, password);
-    const opened = await openTeamSession({ url, options: {}, label: 'team', email: undefined, migrationsFolder, allowSchemaChanges: false });
+    const opened = await openTeamSession({
+      url,
+      options: {},
+      label: 'team',
+      email: undefined,
+      migrationsFolder,
+      allowSchemaChanges: false,
+    });
     sessions.push(opened);
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     raw.push(sql);
     assert.equal(opened.session.isolation, 'member');
     assert.equal(opened.session.userId, user!.id);
-    return { login, library: new Library({ session: async () => opened.session, run: (work) => work(opened.session) }), userId: user!.id, sql };
+    return {
+      login,
+      library: new Library({ session: async () => opened.session, run: (work) => work(opened.session) }),
+      userId: user!.id,
+      sql,
+    };
   }
 
   before(async () => {
@@ -118,7 +130,10 @@ describe('team members kept apart by Postgres (row-level security)', function ()
     for (const [what, attempt] of attempts) {
       assert.ok((await rejection(attempt(), NotFoundError)) instanceof NotFoundError, what);
     }
-    assert.equal(await bob.library.recordUse({ id: secret.id, userId: bob.userId }).catch((e: unknown) => e instanceof NotFoundError), true);
+    assert.equal(
+      await bob.library.recordUse({ id: secret.id, userId: bob.userId }).catch((e: unknown) => e instanceof NotFoundError),
+      true,
+    );
     assert.deepEqual(await owner`select * from resource where id = ${secret.id}`, before);
   });
 
@@ -132,7 +147,9 @@ describe('team members kept apart by Postgres (row-level security)', function ()
     assert.equal((await sql`update resource set name = 'x' where id = ${secret.id}`).count, 0);
     assert.equal((await sql`delete from resource where id = ${secret.id}`).count, 0);
     assert.equal(
-      await errorCode(sql`insert into resource (user_id, name, resource_type, content) values (${alice.userId}, 'planted', 'prompt', '{"text":"x"}')`),
+      await errorCode(
+        sql`insert into resource (user_id, name, resource_type, content) values (${alice.userId}, 'planted', 'prompt', '{"text":"x"}')`,
+      ),
       '42501',
     );
     assert.equal(await errorCode(sql`update resource set user_id = ${alice.userId} where user_id = ${bob.userId}`), '42501');
@@ -154,13 +171,23 @@ describe('team members kept apart by Postgres (row-level security)', function ()
     assert.equal(await count(bob.sql, 'resource_version'), 0);
     assert.equal(await count(alice.sql, 'resource_tag'), 1);
     assert.equal(await count(bob.sql, 'resource_tag'), 0);
-    assert.equal(await errorCode(bob.sql`insert into resource_tag (resource_id, user_id, tag) values (${secret.id}, ${bob.userId}, 'mine')`), '42501');
+    assert.equal(
+      await errorCode(bob.sql`insert into resource_tag (resource_id, user_id, tag) values (${secret.id}, ${bob.userId}, 'mine')`),
+      '42501',
+    );
   });
 
   it('the email setting cannot make B act as A: the login decides', async () => {
     const url = as(ownerUrl, bob.login, password);
     const [aliceEmail] = await owner<{ email: string }[]>`select email from "user" where id = ${alice.userId}`;
-    const opened = await openTeamSession({ url, options: {}, label: 'team', email: aliceEmail!.email, migrationsFolder, allowSchemaChanges: false });
+    const opened = await openTeamSession({
+      url,
+      options: {},
+      label: 'team',
+      email: aliceEmail!.email,
+      migrationsFolder,
+      allowSchemaChanges: false,
+    });
     try {
       assert.equal(opened.session.userId, bob.userId);
     } finally {
@@ -212,7 +239,8 @@ describe('team members kept apart by Postgres (row-level security)', function ()
     assert.deepEqual(await carol.library.redeem(share.shareToken), { ok: false, reason: 'exhausted' });
     for (let i = 0; i < 3; i++) await rejection(carol.library.fork(secret.id, { viaShareToken: share.shareToken }), NotFoundError);
     assert.equal(await carol.library.get(secret.id, share.shareToken), null);
-    const [row] = await owner`select access_count, (select fork_count from resource where id = ${secret.id}) as forks from resource_share where id = ${share.id}`;
+    const [row] =
+      await owner`select access_count, (select fork_count from resource where id = ${secret.id}) as forks from resource_share where id = ${share.id}`;
     assert.deepEqual({ ...row }, { access_count: 1, forks: 0 });
   });
 
@@ -220,7 +248,14 @@ describe('team members kept apart by Postgres (row-level security)', function ()
     const secret = await alice.library.save(prompt('Alice popular'));
     const share = await alice.library.share(secret.id, { maxAccesses: 10 });
     const url = as(ownerUrl, bob.login, password);
-    const opened = await openTeamSession({ url, options: { max: 10 }, label: 'team', email: undefined, migrationsFolder, allowSchemaChanges: false });
+    const opened = await openTeamSession({
+      url,
+      options: { max: 10 },
+      label: 'team',
+      email: undefined,
+      migrationsFolder,
+      allowSchemaChanges: false,
+    });
     try {
       const library = new Library({ session: async () => opened.session, run: (work) => work(opened.session) });
       const results = await Promise.all(Array.from({ length: 50 }, () => library.redeem(share.shareToken)));
@@ -244,7 +279,14 @@ describe('team members kept apart by Postgres (row-level security)', function ()
 
   it('a shared login (the owner) is said to be one: nothing keeps members apart there', async () => {
     const [aliceEmail] = await owner<{ email: string }[]>`select email from "user" where id = ${alice.userId}`;
-    const opened = await openTeamSession({ url: ownerUrl, options: {}, label: 'team', email: aliceEmail!.email, migrationsFolder, allowSchemaChanges: false });
+    const opened = await openTeamSession({
+      url: ownerUrl,
+      options: {},
+      label: 'team',
+      email: aliceEmail!.email,
+      migrationsFolder,
+      allowSchemaChanges: false,
+    });
     try {
       assert.equal(opened.session.isolation, 'shared');
       assert.equal(opened.session.userId, alice.userId);

@@ -30,7 +30,8 @@ async function describeSchema(url: string) {
     const constraints = await sql`select conrelid::regclass::text as table_name, conname, pg_get_constraintdef(oid) as def
       from pg_constraint where connamespace = 'public'::regnamespace and contype in ('c', 'f', 'u', 'p')
         and conrelid <> ${migrationsTable}::regclass order by 1, 2`;
-    const indexes = await sql`select tablename, indexname, indexdef from pg_indexes where schemaname = 'public' and tablename <> ${migrationsTable} order by 1, 2`;
+    const indexes =
+      await sql`select tablename, indexname, indexdef from pg_indexes where schemaname = 'public' and tablename <> ${migrationsTable} order by 1, 2`;
     const extensions = await sql`select extname from pg_extension order by 1`;
     const migrations = await sql`select tag, hash from ${sql(migrationsTable)} order by tag`;
     return {
@@ -213,7 +214,9 @@ describe('migrations', function () {
       assert.deepEqual(liveConstraints.sort(), declaredConstraints.sort());
 
       const declaredIndexes = tables.flatMap((table) => getTableConfig(table).indexes.map((i) => i.config.name));
-      const liveIndexes = live.indexes.map((i) => i.indexname).filter((n) => !n.endsWith('_pkey') && !n.endsWith('_pk') && !n.endsWith('_unique'));
+      const liveIndexes = live.indexes
+        .map((i) => i.indexname)
+        .filter((n) => !n.endsWith('_pkey') && !n.endsWith('_pk') && !n.endsWith('_unique'));
       assert.deepEqual(liveIndexes.sort(), declaredIndexes.sort());
     });
   });

@@ -53,7 +53,8 @@ async function appState(sql: Sql) {
     where table_schema = 'public' and table_name in ${sql(tables)} order by 1, ordinal_position`;
   const constraints = await sql`select conrelid::regclass::text as t, conname, pg_get_constraintdef(oid) as def from pg_constraint
     where conrelid in (select oid from pg_class where relname in ${sql(tables)} and relnamespace = 'public'::regnamespace) order by 1, 2`;
-  const indexes = await sql`select tablename, indexname, indexdef from pg_indexes where schemaname = 'public' and tablename in ${sql(tables)} order by 2`;
+  const indexes =
+    await sql`select tablename, indexname, indexdef from pg_indexes where schemaname = 'public' and tablename in ${sql(tables)} order by 2`;
   const rows = {
     user: await sql`select * from "user" order by email`,
     chat: await sql`select * from "chat" order by id`,
@@ -93,12 +94,17 @@ describe("team setup on the chat app's own database", function () {
     const before = await appState(owner);
     await createTeamTables(ownerUrl, {}, migrationsFolder);
     const after = await appState(owner);
-    const added = after.columns.filter((c) => !before.columns.some((b) => b.table_name === c.table_name && b.column_name === c.column_name));
+    const added = after.columns.filter(
+      (c) => !before.columns.some((b) => b.table_name === c.table_name && b.column_name === c.column_name),
+    );
     assert.deepEqual(
       added.map((c) => `${c.table_name}.${c.column_name} ${c.data_type} ${c.is_nullable}`),
       ['message.attachments jsonb YES'],
     );
-    assert.deepEqual(after.columns.filter((c) => !added.includes(c)), before.columns);
+    assert.deepEqual(
+      after.columns.filter((c) => !added.includes(c)),
+      before.columns,
+    );
     assert.deepEqual(
       after.constraints.filter((c) => !before.constraints.some((b) => b.conname === c.conname)).map((c) => c.conname),
       ['message_attachments_check'],
@@ -165,7 +171,9 @@ describe("team setup on the chat app's own database", function () {
       const migrations = readMigrations(migrationsFolder);
       const legacy = migrations.slice(0, 3); // what 0.1.0 shipped: pg_trgm, the schema, the public list index
       for (const m of legacy) for (const statement of m.statements) await sql.unsafe(statement);
-      await sql.unsafe('create schema drizzle; create table drizzle.__drizzle_migrations (id serial primary key, hash text not null, created_at bigint)');
+      await sql.unsafe(
+        'create schema drizzle; create table drizzle.__drizzle_migrations (id serial primary key, hash text not null, created_at bigint)',
+      );
       for (const m of legacy) await sql`insert into drizzle.__drizzle_migrations (hash, created_at) values (${m.hash}, ${m.when})`;
       await sql`insert into "user" (email) values ('kept@example.com')`;
       await createTeamTables(url, {}, migrationsFolder);

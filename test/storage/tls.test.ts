@@ -17,9 +17,30 @@ function makeCertificates(dir: string): { caFile: string; certFile: string; keyF
   run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=Other CA');
   run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
   writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost\n');
-  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+  );
   for (const f of ['ca.pem', 'server.pem', 'other.pem']) chmodSync(join(dir, f), 0o644);
-  return { caFile: join(dir, 'ca.pem'), certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key'), otherCaFile: join(dir, 'other.pem') };
+  return {
+    caFile: join(dir, 'ca.pem'),
+    certFile: join(dir, 'server.pem'),
+    keyFile: join(dir, 'server.key'),
+    otherCaFile: join(dir, 'other.pem'),
+  };
 }
 
 function connect(url: string, settings: TeamSettings): Promise<void> {
@@ -54,7 +75,8 @@ describe('TLS to a team database', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const at = (host: string, query = '') => `postgres://postgres:${encodeURIComponent(server.password)}@${host}:${server.port}/postgres${query}`;
+  const at = (host: string, query = '') =>
+    `postgres://postgres:${encodeURIComponent(server.password)}@${host}:${server.port}/postgres${query}`;
 
   it('verify-full (the default) connects to a server whose certificate the CA file vouches for, by its name', async () => {
     await connect(at('localhost'), { tlsMode: 'verify-full', caFile: certs.caFile });
@@ -63,18 +85,30 @@ describe('TLS to a team database', function () {
 
   it('verify-full refuses a certificate of an unknown CA, and one issued for another name', async () => {
     assert.match(await failure(connect(at('localhost'), { tlsMode: 'verify-full' })), /self.signed|unable to verify|local issuer/i);
-    assert.match(await failure(connect(at('localhost'), { tlsMode: 'verify-full', caFile: certs.otherCaFile })), /unable to verify|self.signed|local issuer/i);
-    assert.match(await failure(connect(at('127.0.0.1'), { tlsMode: 'verify-full', caFile: certs.caFile })), /IP: 127\.0\.0\.1 is not in the cert|altnames/i);
+    assert.match(
+      await failure(connect(at('localhost'), { tlsMode: 'verify-full', caFile: certs.otherCaFile })),
+      /unable to verify|self.signed|local issuer/i,
+    );
+    assert.match(
+      await failure(connect(at('127.0.0.1'), { tlsMode: 'verify-full', caFile: certs.caFile })),
+      /IP: 127\.0\.0\.1 is not in the cert|altnames/i,
+    );
   });
 
   it('verify-ca (setting or sslmode in the URL) checks the chain but not the name', async () => {
     await connect(at('127.0.0.1'), { tlsMode: 'verify-ca', caFile: certs.caFile });
     await connect(at('127.0.0.1', '?sslmode=verify-ca'), { tlsMode: 'verify-full', caFile: certs.caFile });
-    assert.match(await failure(connect(at('127.0.0.1', '?sslmode=verify-ca'), { tlsMode: 'verify-full' })), /self.signed|unable to verify|local issuer/i);
+    assert.match(
+      await failure(connect(at('127.0.0.1', '?sslmode=verify-ca'), { tlsMode: 'verify-full' })),
+      /self.signed|unable to verify|local issuer/i,
+    );
   });
 
   it('sslmode=prefer in a URL does not weaken the default: the server is still verified', async () => {
-    assert.match(await failure(connect(at('localhost', '?sslmode=prefer'), { tlsMode: 'verify-full' })), /self.signed|unable to verify|local issuer/i);
+    assert.match(
+      await failure(connect(at('localhost', '?sslmode=prefer'), { tlsMode: 'verify-full' })),
+      /self.signed|unable to verify|local issuer/i,
+    );
   });
 
   it('TLS off is refused for a server on another machine, with what to do', () => {
