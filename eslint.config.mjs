@@ -45,8 +45,8 @@ export default tseslint.config(
     },
   },
   {
-    // Commands, views and the editor reach the database only through the library (types are fine).
-    files: ['src/commands/**/*.ts', 'src/views/**/*.ts', 'src/editor/**/*.ts'],
+    // Commands, views, the editor and the agents' glue reach the database only through the library (types are fine).
+    files: ['src/commands/**/*.ts', 'src/views/**/*.ts', 'src/editor/**/*.ts', 'src/agents/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -5,7 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CODE_SERVER_VERSION, ensureHost } from '../test/host/install.mjs';
+import { ensureHost } from '../test/host/install.mjs';
 import { codeServerArgs, DEFAULT_SETTINGS, freePort } from '../test/host/run.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -50,7 +50,7 @@ async function startCodeServer() {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  console.log(`\nAgent Resources is running in VS Code (code-server ${CODE_SERVER_VERSION}) on 127.0.0.1 only.`);
+  console.log(`\nAgent Resources is running in VS Code (code-server ${host.codeServerVersion}) on 127.0.0.1 only.`);
   console.log(`Open this address in a browser on this machine (or through an SSH tunnel):\n\n  ${url.href}\n`);
   console.log('Press Ctrl+C to stop.');
   const stop = () => server.kill('SIGTERM');

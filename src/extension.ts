@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { LibraryMcpServers, mcpProviderId } from './agents/mcpServerProvider';
 import { registerCommands } from './commands/registry';
 import { Log } from './common/log';
 import { ResourceFileSystem, resourceScheme } from './editor/resourceFileSystem';
@@ -20,6 +21,8 @@ export interface AgentResourcesApi {
   storage: StorageService;
   tree: vscode.TreeDataProvider<unknown>;
   treeView: vscode.TreeView<unknown>;
+  /** The library's MCP server as VS Code's chat gets it. */
+  mcpServers: vscode.McpServerDefinitionProvider<vscode.McpStdioServerDefinition>;
 }
 
 /** Builds the parts and wires them; nothing here waits for the database (it starts on first need). */
@@ -37,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): AgentResourcesApi {
   const view = new LibraryView(model, library, storage);
   const files = new ResourceFileSystem(library);
   const previews = new SharedPreviews();
+  const mcpServers = new LibraryMcpServers(context.extension, secrets);
   context.subscriptions.push(
     log,
     storage,
@@ -45,14 +49,21 @@ export function activate(context: vscode.ExtensionContext): AgentResourcesApi {
     files,
     previews,
     new StorageStatusBar(storage),
+    mcpServers,
+    vscode.lm.registerMcpServerDefinitionProvider(mcpProviderId, mcpServers),
     vscode.workspace.registerFileSystemProvider(resourceScheme, files, { isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(sharedScheme, previews),
     vscode.workspace.registerTextDocumentContentProvider(versionScheme, new VersionDocuments(library)),
     new HistoryPolicySync(storage, library, log),
     { dispose: () => library.dispose() },
-    ...registerCommands({ storage, library, model, view, previews, files, secrets, log }),
+    ...registerCommands({ extensionPath: context.extensionPath, storage, library, model, view, previews, files, secrets, log }),
   );
-  return { storage, tree: view.provider as vscode.TreeDataProvider<unknown>, treeView: view.treeView as vscode.TreeView<unknown> };
+  return {
+    storage,
+    tree: view.provider as vscode.TreeDataProvider<unknown>,
+    treeView: view.treeView as vscode.TreeView<unknown>,
+    mcpServers,
+  };
 }
 
 /** Closes the pool and releases the local server (the last window to go stops it). */

@@ -9,7 +9,9 @@ const suites = [
   { name: 'data layer (plain Node, real Postgres)', command: ['npx', 'mocha', '--config', 'test/db/.mocharc.json'] },
   { name: 'storage (plain Node, real Postgres)', command: ['npx', 'mocha', '--config', 'test/storage/.mocharc.json'] },
   { name: 'library and model (plain Node, real Postgres)', command: ['npx', 'mocha', '--config', 'test/library/.mocharc.json'] },
-  { name: 'extension (real VS Code host)', command: ['node', 'test/integration/run.mjs'] },
+  { name: 'MCP server (SDK client over stdio, real Postgres)', command: ['npx', 'mocha', '--config', 'test/mcp/.mocharc.json'] },
+  { name: 'extension (real VS Code host: the oldest supported)', command: ['node', 'test/integration/run.mjs'] },
+  { name: 'extension (real VS Code host: the newest that runs here)', command: ['node', 'test/integration/run.mjs', '--host', 'newest'] },
   { name: 'user interface (workbench in headless Chromium)', command: ['npx', 'mocha', '--config', 'test/ui/.mocharc.json'] },
   { name: 'newcomers (fresh copy, npm ci, npm start, in the browser)', command: ['node', 'test/newcomer/run.mjs'] },
 ];

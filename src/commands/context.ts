@@ -9,6 +9,8 @@ import type { LibraryView } from '../views/libraryView';
 
 /** What every command may use: the parts built once in activate(). */
 export interface CommandContext {
+  /** The installed extension's folder (the MCP server script is in it). */
+  extensionPath: string;
   storage: StorageService;
   /** The library's operations: every read and write of a command goes through it. */
   library: Library;

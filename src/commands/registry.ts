@@ -6,6 +6,7 @@ import type { CommandContext } from './context';
 import { agentFileCommands } from './agentFiles';
 import { historyCommands } from './history';
 import { ioCommands } from './io';
+import { mcpConfigCommands } from './mcpConfig';
 import { resourceCommands } from './resources';
 import { saveCommands } from './save';
 import { shareCommands } from './shares';
@@ -28,6 +29,7 @@ export const commandTable = {
   ...agentFileCommands,
   ...historyCommands,
   ...tagCommands,
+  ...mcpConfigCommands,
 } satisfies Record<string, CommandHandler>;
 
 export type CommandId = `agentResources.${keyof typeof commandTable}`;

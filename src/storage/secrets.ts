@@ -17,4 +17,9 @@ export class TeamSecrets {
   delete(): Thenable<void> {
     return this.storage.delete(teamConnectionKey);
   }
+
+  /** Fires when the connection string is stored or deleted, by this window or another. */
+  onDidChange(listener: () => void): vscode.Disposable {
+    return this.storage.onDidChange((e) => e.key === teamConnectionKey && listener());
+  }
 }

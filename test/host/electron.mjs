@@ -1,15 +1,19 @@
 // The same extension tests in desktop VS Code through @vscode/test-electron, for contributors
-// with internet (it downloads VS Code) and a display (on Linux without one: xvfb-run -a node ...).
-// Not a dependency of the project: `npm install --no-save @vscode/test-electron` to use it.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// with internet (it downloads VS Code into .vscode-test/) and a display (on Linux without one:
+// xvfb-run -a node ...). Offline, and in CI here, test/host/run.mjs runs them in code-server.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runTests } from '@vscode/test-electron';
 import { DEFAULT_SETTINGS } from './run.mjs';
 
-// Oldest VS Code that package.json's engines.vscode allows, same as the offline host.
-const DEFAULT_VERSION = '1.100.3';
+/** The oldest VS Code that package.json's engines.vscode allows (`^1.101.0` gives 1.101.0). */
+export function oldestSupportedVersion() {
+  const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'));
+  return String(manifest.engines.vscode).replace(/^[\^~>=]+/, '');
+}
 
 /**
  * Runs the tests module in desktop VS Code and returns its exit code.
@@ -19,21 +23,11 @@ const DEFAULT_VERSION = '1.100.3';
  * @param {string} [options.workspacePath] folder to open; none = empty window
  * @param {Record<string, string>} [options.env] extra environment for the extension host
  * @param {Record<string, unknown>} [options.settings] extra user settings
- * @param {string} [options.version]      VS Code version (default 1.100.3, or env VSCODE_TEST_VERSION)
+ * @param {string} [options.version]      VS Code version, or `stable` for the newest (default: env
+ *   VSCODE_TEST_VERSION, else the oldest that engines.vscode allows)
  * @returns {Promise<number>}
  */
 export async function runTestsInElectron({ extensionPath, testsPath, workspacePath, env = {}, settings = {}, version }) {
-  /** @type {{ runTests: (options: object) => Promise<number> }} */
-  let testElectron;
-  try {
-    const name = '@vscode/test-electron'; // optional: not in package.json
-    testElectron = await import(name);
-  } catch {
-    throw new Error(
-      '@vscode/test-electron is not installed: run `npm install --no-save @vscode/test-electron` ' +
-        '(needs internet to download VS Code), or use test/host/run.mjs offline.',
-    );
-  }
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     console.warn('[test-electron] no display: run under `xvfb-run -a` if VS Code fails to start');
   }
@@ -47,8 +41,8 @@ export async function runTestsInElectron({ extensionPath, testsPath, workspacePa
   writeFileSync(join(user, 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
 
   try {
-    return await testElectron.runTests({
-      version: version ?? process.env.VSCODE_TEST_VERSION ?? DEFAULT_VERSION,
+    return await runTests({
+      version: version ?? process.env.VSCODE_TEST_VERSION ?? oldestSupportedVersion(),
       extensionDevelopmentPath: resolve(extensionPath),
       extensionTestsPath: resolve(testsPath),
       extensionTestsEnv: env,
@@ -73,7 +67,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     options: { extension: { type: 'string' }, tests: { type: 'string' }, workspace: { type: 'string' }, version: { type: 'string' } },
   });
   if (!values.extension || !values.tests) {
-    console.error('usage: node test/host/electron.mjs --extension <dir> --tests <run() module> [--workspace <dir>] [--version <x.y.z>]');
+    console.error(
+      'usage: node test/host/electron.mjs --extension <dir> --tests <run() module> [--workspace <dir>] [--version <x.y.z>|stable]',
+    );
     process.exit(2);
   }
   runTestsInElectron({

@@ -53,7 +53,7 @@ const RESTRICTED_SETTINGS = {
 // The workbench's own startup lines arrive on the same channel as the extension host's console;
 // they stay in output.log but are not printed.
 const WORKBENCH_CHATTER =
-  /^(Resolv(ing|ed) connection token|Creating a socket|Ignoring fetching additional builtin|\[Service Worker\]|ChatSessionStore:|Updating additional builtin extensions cache|Creation of workbench contribution)/;
+  /^(Resolv(ing|ed) connection token|Creating a socket|Ignoring fetching additional builtin|\[Service Worker\]|ChatSessionStore:|Updating additional builtin extensions cache|Creation of workbench contribution|\[(AgentHost|ChatModelSelection|AccountPolicyGate|reconnection-grace-time)\b)/;
 
 /** @param {string} msg */
 const log = (msg) => console.log(`[test-host] ${msg}`);
@@ -68,6 +68,7 @@ const log = (msg) => console.log(`[test-host] ${msg}`);
  * @property {Record<string, string>} [env] extra environment for code-server and the extension host
  * @property {string} [logDir]       where logs go (default: inside the run's temp folder)
  * @property {boolean} [trusted]     false: Workspace Trust on and the folder not trusted (Restricted Mode)
+ * @property {import('./install.mjs').HostName} [host] which VS Code (default: $AGENT_RESOURCES_VSCODE_HOST, else the oldest)
  */
 
 /**
@@ -77,7 +78,7 @@ const log = (msg) => console.log(`[test-host] ${msg}`);
  */
 export async function runTestsInHost({ timeoutMs = DEFAULT_TIMEOUT_MS, ...options }) {
   if (!options.testsPath) throw new Error('runTestsInHost: testsPath is required');
-  await ensureHost(); // a first install (about a minute) is not part of the run's time
+  await ensureHost(options.host); // a first install (about a minute) is not part of the run's time
   const started = Date.now();
   const run = await launch(options);
   /** @type {NodeJS.Timeout | undefined} */
@@ -119,8 +120,9 @@ export async function openWorkbench(options) {
 }
 
 /** @param {LaunchOptions} options */
-async function launch({ extensionPath, testsPath, workspacePath, settings = {}, env = {}, logDir, trusted = true }) {
-  const host = await ensureHost();
+async function launch({ extensionPath, testsPath, workspacePath, settings = {}, env = {}, logDir, trusted = true, host: hostName }) {
+  const host = await ensureHost(hostName);
+  log(`VS Code host: code-server ${host.codeServerVersion} (${host.name}) on Node ${host.nodeVersion}`);
   const root = mkdtempSync(join(tmpdir(), 'agent-resources-host-'));
   const dir = (/** @type {string} */ name) => join(root, name);
   const logs = logDir ? resolve(logDir) : dir('logs');
@@ -286,8 +288,8 @@ async function removeRunLibrary(home) {
 }
 
 /**
- * code-server's command line: offline, no auth, bound to 127.0.0.1 only.
- * @param {{ codeServerDir: string }} host
+ * code-server's command line: offline, no auth, bound to 127.0.0.1 only, plus the flags its version needs.
+ * @param {{ codeServerDir: string, flags: readonly string[] }} host
  * @param {{ port: number, config: string, userData: string, extensionsDir: string, trusted?: boolean }} dirs  trusted false: Workspace Trust stays on
  */
 export function codeServerArgs(host, { port, config, userData, extensionsDir, trusted = true }) {
@@ -309,6 +311,7 @@ export function codeServerArgs(host, { port, config, userData, extensionsDir, tr
     '--disable-getting-started-override',
     '--disable-proxy',
     '--ignore-last-opened',
+    ...host.flags,
   ];
 }
 
@@ -396,11 +399,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       workspace: { type: 'string' },
       timeout: { type: 'string' },
       'log-dir': { type: 'string' },
+      host: { type: 'string' },
     },
   });
   if (!values.extension || !values.tests) {
     console.error(
-      'usage: node test/host/run.mjs --extension <dir> --tests <run() module> [--workspace <dir>] [--timeout <ms>] [--log-dir <dir>]',
+      'usage: node test/host/run.mjs --extension <dir> --tests <run() module> [--workspace <dir>] [--timeout <ms>] [--log-dir <dir>] [--host oldest|newest]',
     );
     process.exit(2);
   }
@@ -410,6 +414,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     workspacePath: values.workspace,
     timeoutMs: values.timeout ? Number(values.timeout) : undefined,
     logDir: values['log-dir'],
+    host: /** @type {import('./install.mjs').HostName | undefined} */ (values.host),
   }).then(
     (code) => process.exit(code),
     (err) => {

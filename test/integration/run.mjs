@@ -1,11 +1,15 @@
-// Runs the extension-host suite inside a real VS Code (code-server + headless Chromium, offline).
-// With --electron, through @vscode/test-electron instead (contributors with internet and a display).
+// Runs the extension-host suite inside a real VS Code (code-server + headless Chromium, offline):
+// the oldest supported VS Code, or `--host newest` (or AGENT_RESOURCES_VSCODE_HOST=newest).
+// With --electron, through @vscode/test-electron instead (contributors with internet and a display;
+// VSCODE_TEST_VERSION=stable for the newest desktop VS Code).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { runTestsInHost } from '../host/run.mjs';
 
+const { values: flags } = parseArgs({ options: { electron: { type: 'boolean' }, host: { type: 'string' } } });
 const root = resolve(import.meta.dirname, '..', '..');
 execFileSync(process.execPath, [join(root, 'test', 'integration', 'build.mjs')], { stdio: 'inherit', cwd: root });
 
@@ -22,11 +26,12 @@ const options = {
     AGENT_RESOURCES_TEST_GREP: process.env.AGENT_RESOURCES_TEST_GREP ?? '',
   },
   timeoutMs: 10 * 60_000,
+  host: /** @type {import('../host/install.mjs').HostName | undefined} */ (flags.host),
 };
 
 let code;
 try {
-  if (process.argv.includes('--electron')) {
+  if (flags.electron) {
     const { runTestsInElectron } = await import('../host/electron.mjs');
     code = await runTestsInElectron(options);
   } else {

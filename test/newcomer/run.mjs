@@ -7,7 +7,7 @@
 //   node test/newcomer/run.mjs [root] [new-user] [vsix]   (default: all three)
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { CODE_SERVER_VERSION } from '../host/install.mjs';
+import { DEFAULT_HOST, hostInstall } from '../host/install.mjs';
 import { codeServerArgs, DEFAULT_SETTINGS, freePort, waitForHealth } from '../host/run.mjs';
 import { Newcomer, seconds, sh } from './newcomer.mjs';
 import { openBrowser, saveAPromptAsAPerson, toasts } from './person.mjs';
@@ -86,8 +86,9 @@ async function packagedExtension(nc) {
   // npm writes node_modules/.package-lock.json when an install has finished.
   if (!existsSync(join(maker.copy, 'node_modules', '.package-lock.json')))
     await nc.act('npm ci', () => nc.run(`cd ${sh(maker.copy)} && npm ci`, as));
-  const cache = join(maker.home, '.cache', 'agent-resources-test-host', `code-server-${CODE_SERVER_VERSION}`);
-  if (!existsSync(join(cache, '.install-complete'))) {
+  // The host its npm start installed (code-server and the Node it runs on), in its own cache.
+  const host = hostInstall(DEFAULT_HOST, join(maker.home, '.cache', 'agent-resources-test-host'));
+  if (!host.installed) {
     await nc.act('install code-server', () => nc.run(`cd ${sh(maker.copy)} && node test/host/install.mjs`, as));
   }
   await nc.act('npm run package', () => nc.run(`cd ${sh(maker.copy)} && npm run package`, as));
@@ -96,7 +97,6 @@ async function packagedExtension(nc) {
   if (!existsSync(vsix)) throw new Error(`npm run package wrote no ${vsix}`);
 
   // code-server's own default folders in the fresh HOME; config and settings as npm start writes them.
-  const host = { codeServerDir: join(cache, 'node_modules', 'code-server') };
   const userData = join(nc.home, '.local', 'share', 'code-server');
   const extensionsDir = join(userData, 'extensions');
   const config = join(nc.home, '.config', 'code-server', 'config.yaml');
@@ -108,13 +108,13 @@ async function packagedExtension(nc) {
   const gallery = `EXTENSIONS_GALLERY='{}'`; // else code-server tries to reach a marketplace
   await nc.act('code-server --install-extension <vsix>', () =>
     nc.run(
-      `${gallery} node ${sh(entry)} --user-data-dir ${sh(userData)} --extensions-dir ${sh(extensionsDir)} --install-extension ${sh(vsix)}`,
+      `${gallery} ${sh(host.nodePath)} ${sh(entry)} --user-data-dir ${sh(userData)} --extensions-dir ${sh(extensionsDir)} --install-extension ${sh(vsix)}`,
     ),
   );
   const port = await freePort();
   const args = codeServerArgs(host, { port, config, userData, extensionsDir });
   const server = await nc.act('start code-server', () =>
-    nc.serve(`${gallery} exec node ${args.map(sh).join(' ')}`, /HTTP server listening on/),
+    nc.serve(`${gallery} exec ${sh(host.nodePath)} ${args.map(sh).join(' ')}`, /HTTP server listening on/),
   );
   await nc.act('wait for /healthz', () => waitForHealth(port, server.exited));
   await inTheBrowser(nc, `http://127.0.0.1:${port}/?folder=${encodeURIComponent(maker.copy)}`);
