@@ -8,7 +8,9 @@
 //      100,000-resource library page by page: memory and queries (bench/host/index.ts);
 //   5. in a real workbench: opening the view to rows shown, warm and cold, and Save as Resource
 //      through the UI to the row on screen (bench/lib/views.mjs);
-//   6. activate() in more fresh extension hosts.
+//   6. activate() in more fresh extension hosts;
+//   7. run after 4, on the same seeded database: the MCP server (dist/mcp.js) through a real SDK
+//      client over stdio (bench/mcp.ts).
 // Prints a table and writes bench/results.json. Every server, window and temp folder it starts
 // lives under one temp folder, swept and removed at the end, also after a failure or a timeout.
 // Knobs (environment): BENCH_RUNS (query runs, 30), BENCH_ACTIVATE_HOSTS (extra hosts, 4),
@@ -302,6 +304,15 @@ async function moreActivations() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 7. The MCP server on the seeded database (alone: node --import tsx bench/mcp.ts)
+
+async function mcpServer() {
+  if (!seeded) throw new Error('no seeded database: the database part did not finish');
+  const result = await runTs(root, join(root, 'bench', 'mcp.ts'), [seeded.url, seeded.email], { timeoutMs: 3 * 60_000 });
+  figures.push(...result.figures);
+}
+
+// ---------------------------------------------------------------------------------------------
 // 5. View to rows
 
 async function views() {
@@ -359,6 +370,7 @@ async function main() {
   await phase('database', database);
   await phase('local server', localServer);
   await phase('extension host', extensionHost);
+  await phase('mcp server', mcpServer);
   await phase('stop the seeded server', async () => {
     await seeded?.stop();
     seeded = undefined;

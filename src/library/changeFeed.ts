@@ -35,63 +35,103 @@ export interface ChangeFeed {
  * Listens for changes that this session's user can see. Hook a view up with
  * `(await listenForChanges(session)).onDidChange(() => refresh())`.
  */
-export async function listenForChanges(session: Pick<LibrarySession, 'client' | 'userId'>, options: ChangeFeedOptions = {}): Promise<ChangeFeed> {
-  const { includePublic = true, intervalMs = 1000, checkMs = 30_000, log = () => {} } = options;
-  const pool = session.client.sql;
-  const changes = new Emitter<void>();
-  const throttle = throttled(() => changes.fire(), intervalMs);
-  const probe = new Probe(pool);
-  let listener: Sql | undefined;
-  let disposed = false;
+export async function listenForChanges(
+  session: Pick<LibrarySession, 'client' | 'userId'>,
+  options: ChangeFeedOptions = {},
+): Promise<ChangeFeed> {
+  const feed = new ListeningFeed(session.client.sql, session.userId, options);
+  await feed.subscribe();
+  feed.scheduleCheck();
+  return feed;
+}
 
-  const told = (payload: string) => {
-    const change = parseChange(payload);
-    if (!change || change.user === session.userId || (includePublic && change.public)) throttle.notify();
-  };
-  // A client of its own, made anew when it stops hearing: postgres.js keeps the state of a listen it
-  // gave up on. It takes the pool's parsed options back as they are, as its own listen() does.
-  const subscribe = async () => {
-    const fresh = postgres({ ...pool.options, max: 1 } as unknown as postgres.Options<Record<string, postgres.PostgresType>>);
+class ListeningFeed implements ChangeFeed {
+  private readonly changes = new Emitter<void>();
+  readonly onDidChange = this.changes.event;
+  private readonly throttle: ReturnType<typeof throttled>;
+  private readonly probe: Probe;
+  private readonly includePublic: boolean;
+  private readonly checkMs: number;
+  private readonly log: (line: string) => void;
+  private listener: Sql | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lost = false;
+  private disposed = false;
+
+  constructor(
+    private readonly pool: Sql,
+    private readonly userId: string,
+    { includePublic = true, intervalMs = 1000, checkMs = 30_000, log = () => {} }: ChangeFeedOptions,
+  ) {
+    this.throttle = throttled(() => this.changes.fire(), intervalMs);
+    this.probe = new Probe(pool);
+    this.includePublic = includePublic;
+    this.checkMs = checkMs;
+    this.log = log;
+  }
+
+  /**
+   * Listens on a client of its own, made anew when it stops hearing: postgres.js keeps the state of
+   * a listen it gave up on. It takes the pool's parsed options back as they are, as its own listen() does.
+   */
+  async subscribe(): Promise<void> {
+    const fresh = postgres({ ...this.pool.options, max: 1 } as unknown as postgres.Options<Record<string, postgres.PostgresType>>);
     let first = true;
     // onlisten runs again after postgres.js listened again on a new connection: changes may have been missed.
     const relistened = () => {
-      if (!first) throttle.notify();
+      if (!first) this.throttle.notify();
       first = false;
     };
     try {
-      await fresh.listen(changeChannel, told, relistened);
-      await fresh.listen(probe.channel, () => probe.heard());
+      await fresh.listen(changeChannel, (payload) => this.told(payload), relistened);
+      await fresh.listen(this.probe.channel, () => this.probe.heard());
     } catch (err) {
       await fresh.end({ timeout: 0 });
       throw err;
     }
-    if (disposed) await fresh.end({ timeout: 0 });
-    else listener = fresh;
-  };
-  await subscribe();
+    if (this.disposed) await fresh.end({ timeout: 0 });
+    else this.listener = fresh;
+  }
 
-  const watchdog = setInterval(() => {
-    void (async () => {
-      if (disposed || (await probe.hears())) return;
-      log('The change feed stopped hearing the database: listening again');
-      await listener?.end({ timeout: 0 }).catch(() => {});
-      listener = undefined;
-      await subscribe();
-      throttle.notify();
-    })().catch((err: unknown) => log(`The change feed could not listen again (${errorMessage(err)}); retrying in ${checkMs / 1000} s`));
-  }, checkMs);
-  watchdog.unref();
+  /** One check at a time, the next one after the last has finished. */
+  scheduleCheck(): void {
+    this.watchdog = setTimeout(() => {
+      this.check()
+        .catch((err: unknown) => this.lose(errorMessage(err)))
+        .finally(() => this.disposed || this.scheduleCheck());
+    }, this.checkMs);
+    this.watchdog.unref();
+  }
 
-  return {
-    onDidChange: changes.event,
-    async dispose() {
-      disposed = true;
-      clearInterval(watchdog);
-      throttle.dispose();
-      changes.dispose();
-      await listener?.end({ timeout: 0 }).catch(() => {});
-    },
-  };
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    clearTimeout(this.watchdog);
+    this.throttle.dispose();
+    this.changes.dispose();
+    await this.listener?.end({ timeout: 0 }).catch(() => {});
+  }
+
+  private told(payload: string): void {
+    const change = parseChange(payload);
+    if (!change || change.user === this.userId || (this.includePublic && change.public)) this.throttle.notify();
+  }
+
+  private async check(): Promise<void> {
+    if (await this.probe.hears(Math.min(5000, this.checkMs))) return;
+    this.lose('a notification did not come back');
+    await this.listener?.end({ timeout: 0 }).catch(() => {});
+    this.listener = undefined;
+    await this.subscribe();
+    this.lost = false;
+    this.log('The change feed hears the database again');
+    this.throttle.notify();
+  }
+
+  /** The log tells once when hearing stops, and once when it is back. */
+  private lose(why: string): void {
+    if (!this.lost) this.log(`The change feed stopped hearing the database (${why}): trying again every ${this.checkMs / 1000} s`);
+    this.lost = true;
+  }
 }
 
 /** A payload the trigger wrote; undefined for any other (then the change counts, to be safe). */
@@ -115,15 +155,16 @@ class Probe {
     this.waiting?.();
   }
 
-  async hears(timeoutMs = 5000): Promise<boolean> {
+  /** False when the notification is not back in time, also when the pool is slow to send it (reconnecting); throws when sending fails. */
+  async hears(timeoutMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const heard = new Promise<boolean>((resolve) => {
+    const outcome = new Promise<boolean>((resolve, reject) => {
       this.waiting = () => resolve(true);
       timer = setTimeout(() => resolve(false), timeoutMs);
+      this.sql`select pg_notify(${this.channel}, '')`.catch(reject);
     });
     try {
-      await this.sql`select pg_notify(${this.channel}, '')`;
-      return await heard;
+      return await outcome;
     } finally {
       clearTimeout(timer);
       this.waiting = undefined;

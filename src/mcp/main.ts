@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   }
   const { options } = parsed;
   if (options.urlOnCommandLine && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(options.databaseUrl ?? '')) {
-    log('The --database-url holds a password, which other users of this machine can read in the process list: set AGENT_RESOURCES_DATABASE_URL instead.');
+    log(
+      'The --database-url holds a password, which other users of this machine can read in the process list: set AGENT_RESOURCES_DATABASE_URL instead.',
+    );
   }
   const { opened, secrets: found } = await openLibrary(options, packageRoot, log);
   secrets.push(...found);
@@ -35,35 +37,50 @@ async function main(): Promise<void> {
   const server = createLibraryServer({ version, label: session.label, context: { library, userId: session.userId, log } });
   const feed = await followChanges(session, server);
   await server.connect(new StdioServerTransport());
-  log(`Serving the ${session.label} (${session.mode}) as ${session.email} on stdio`);
+  log(
+    session.mode === 'local'
+      ? 'Serving the local library on stdio'
+      : `Serving the team library ${session.label} as ${session.email} on stdio`,
+  );
+  stopWhenDone(async () => {
+    await feed?.dispose();
+    await server.close().catch(() => {});
+    library.dispose();
+    // Releases the local server: the last of its clients to go stops it.
+    await opened.close();
+  });
+}
 
-  let stopping: Promise<void> | undefined;
-  const stop = (why: string) =>
-    (stopping ??= (async () => {
-      log(`Stopping: ${why}`);
-      await feed?.dispose();
-      await server.close().catch(() => {});
-      library.dispose();
-      // Releases the local server: the last of its clients to go stops it.
-      await opened.close();
-      process.exit(0);
-    })());
-  // The client ends the session by closing our stdin (the SDK's client does so first, then signals).
-  process.stdin.once('end', () => void stop('the client closed stdin'));
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stop(signal));
+/** The client ends the session by closing our stdin (the SDK's client does so first, then signals): stop once, then exit. */
+function stopWhenDone(stop: () => Promise<void>): void {
+  let stopping = false;
+  const stopFor = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`Stopping: ${why}`);
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => fail(`Could not stop cleanly: ${errorMessage(err)}`),
+    );
+  };
+  process.stdin.once('end', () => stopFor('the client closed stdin'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stopFor(signal));
 }
 
 /** prompts/list_changed whenever the library this user sees changes, whoever changed it. */
 async function followChanges(session: LibrarySession, server: McpServer): Promise<ChangeFeed | undefined> {
   try {
     if (!(await changesAreNotified(session.client.sql))) {
-      log(`Live updates are off: ${session.label} has no change trigger (migration 0005_change_notify); clients see changes when they list again.`);
+      log(
+        `Live updates are off: ${session.label} has no change trigger (migration 0005_change_notify); clients see changes when they list again.`,
+      );
       return undefined;
     }
     // prompts/list holds the user's own prompts only: other users' public rows do not change it.
     const feed = await listenForChanges(session, { includePublic: false, log });
     feed.onDidChange(() => {
-      if (server.isConnected()) server.server.sendPromptListChanged().catch((err: unknown) => log(`Could not tell the client: ${errorMessage(err)}`));
+      if (server.isConnected())
+        server.server.sendPromptListChanged().catch((err: unknown) => log(`Could not tell the client: ${errorMessage(err)}`));
     });
     return feed;
   } catch (err) {

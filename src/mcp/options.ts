@@ -11,7 +11,8 @@ export interface ServerOptions {
   urlOnCommandLine: boolean;
 }
 
-export type ParsedArguments = { kind: 'serve'; options: ServerOptions } | { kind: 'help' } | { kind: 'version' } | { kind: 'error'; message: string };
+export type ParsedArguments =
+  { kind: 'serve'; options: ServerOptions } | { kind: 'help' } | { kind: 'version' } | { kind: 'error'; message: string };
 
 const flags = {
   '--database-url': { key: 'databaseUrl', env: 'AGENT_RESOURCES_DATABASE_URL' },
@@ -47,7 +48,8 @@ export function parseArguments(argv: readonly string[], env: NodeJS.ProcessEnv):
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') return { kind: 'help' };
     if (arg === '--version') return { kind: 'version' };
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg];
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg];
     if (!(name in flags)) return { kind: 'error', message: `Unknown option ${name}. Run with --help for the options.` };
     const value = inline ?? argv[++i];
     if (value === undefined || value === '') return { kind: 'error', message: `${name} needs a value. Run with --help for the options.` };

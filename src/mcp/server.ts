@@ -16,7 +16,7 @@ export interface LibraryServerOptions {
 }
 
 const instructions =
-  'The user\'s library of saved prompts, workflows and agent configs. Each prompt and workflow is a prompt here (prompts/list); ' +
+  "The user's library of saved prompts, workflows and agent configs. Each prompt and workflow is a prompt here (prompts/list); " +
   'search_resources finds any resource, get_resource reads one, use_resource fills its variables, ' +
   'save_resource keeps a prompt or workflow you wrote, fork_resource copies one into the library.';
 
@@ -28,7 +28,13 @@ export function createLibraryServer({ version, label, context }: LibraryServerOp
   for (const tool of tools) {
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations },
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: tool.annotations,
+      },
       (args: Record<string, unknown>) => runTool(tool, args, context),
     );
   }
@@ -40,7 +46,8 @@ function servePrompts(server: McpServer, { library, log }: ToolContext): void {
   server.server.registerCapabilities({ prompts: { listChanged: true } });
   server.server.setRequestHandler(ListPromptsRequestSchema, (request) =>
     promptPage(library, request.params?.cursor).catch((err: unknown) => {
-      if (err instanceof ValidationError) throw new ProtocolError(ErrorCode.InvalidParams, `Invalid cursor: pass a nextCursor from prompts/list, or none.`);
+      if (err instanceof ValidationError)
+        throw new ProtocolError(ErrorCode.InvalidParams, `Invalid cursor: pass a nextCursor from prompts/list, or none.`);
       throw protocolError(err, log);
     }),
   );
@@ -58,7 +65,10 @@ async function readablePrompt(library: Library, name: string) {
   const id = resourceIdOf(name);
   const resource = id ? await library.get(id) : null;
   if (!resource || !isPromptType(resource.resourceType)) {
-    throw new ProtocolError(ErrorCode.InvalidParams, `No prompt named ${name}: it may have been deleted, or it is not yours. List the prompts again.`);
+    throw new ProtocolError(
+      ErrorCode.InvalidParams,
+      `No prompt named ${name}: it may have been deleted, or it is not yours. List the prompts again.`,
+    );
   }
   return resource;
 }

@@ -32,7 +32,10 @@ describe('change feed: Postgres tells every listener of a write to resource (LIS
     const userId = await newUser(writer, 'feed');
     const feed = await listenForChanges({ client: listener, userId }, { intervalMs: 300, ...options });
     feeds.push(feed);
-    const seen = { count: 0, next: () => within(5000, 'a change event', new Promise<void>((resolve) => feed.onDidChange(() => resolve()))) };
+    const seen = {
+      count: 0,
+      next: () => within(5000, 'a change event', new Promise<void>((resolve) => feed.onDidChange(() => resolve()))),
+    };
     feed.onDidChange(() => seen.count++);
     return { userId, seen };
   };

@@ -37,7 +37,7 @@ describe("MCP local mode: no URL serves this OS user's local library, the one VS
     // As an agent started before any VS Code window: the server starts the library itself.
     mcp = await connectServer({ AGENT_RESOURCES_HOME: home, AGENT_RESOURCES_LOCAL_IDLE_SECONDS: '1' });
     assert.match(mcp.stderr(), /Local library ready in \d+ ms \(server started\)/);
-    assert.match(mcp.stderr(), /Serving the local library \(local\)/);
+    assert.match(mcp.stderr(), /Serving the local library on stdio/);
     assert.deepEqual((await mcp.client.listPrompts()).prompts, []);
 
     // A VS Code window opens the same library, as the extension does.
@@ -50,7 +50,11 @@ describe("MCP local mode: no URL serves this OS user's local library, the one VS
     const library = new Library(sessionRunner(window.session));
 
     const told = mcp.nextListChange(5000);
-    const saved = await library.save({ name: 'Saved in the window', resourceType: 'prompt', content: { text: 'Explain ${topic:this code}' } });
+    const saved = await library.save({
+      name: 'Saved in the window',
+      resourceType: 'prompt',
+      content: { text: 'Explain ${topic:this code}' },
+    });
     await told;
     const prompt = (await mcp.client.listPrompts()).prompts.find((p) => p.name.endsWith(saved.id));
     assert.deepEqual(prompt?.arguments, [{ name: 'topic', description: 'Optional; default: this code', required: false }]);

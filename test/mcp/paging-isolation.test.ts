@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import type { Prompt } from '@modelcontextprotocol/sdk/types.js';
-import { callTool, connectServer, insertResource, protocolError, teamDatabase, toolError, type McpSession, type TeamDatabase } from './support';
+import {
+  callTool,
+  connectServer,
+  insertResource,
+  protocolError,
+  teamDatabase,
+  toolError,
+  type McpSession,
+  type TeamDatabase,
+} from './support';
 
 describe('MCP prompts/list paging at 10,000 prompts', function () {
   this.timeout(180_000);
@@ -69,7 +78,11 @@ describe("MCP isolation: another user's private rows never appear in a list, a s
     const them = await team.newUser('iso-them');
     await insertResource(team.sql, me.id, { name: 'Mine', content: { text: 'mine' } });
     secretId = await insertResource(team.sql, them.id, { name: 'Secret plan', description: 'zebra', content: { text: 'secret {{x}}' } });
-    secretFlowId = await insertResource(team.sql, them.id, { name: 'Secret flow', type: 'workflow', content: { steps: [{ text: 'zebra' }] } });
+    secretFlowId = await insertResource(team.sql, them.id, {
+      name: 'Secret flow',
+      type: 'workflow',
+      content: { steps: [{ text: 'zebra' }] },
+    });
     theirPublicId = await insertResource(team.sql, them.id, { name: 'Shared zebra tips', content: { text: 'tips' }, isPublic: true });
     mcp = await connectServer(team.env(me.email));
   });
@@ -101,7 +114,11 @@ describe("MCP isolation: another user's private rows never appear in a list, a s
         ['use_resource', { id }],
         ['fork_resource', { id }],
       ] as const) {
-        assert.match(await toolError(mcp, tool, args), /^No such resource: it may have been deleted, or it is private to someone else/, tool);
+        assert.match(
+          await toolError(mcp, tool, args),
+          /^No such resource: it may have been deleted, or it is private to someone else/,
+          tool,
+        );
       }
       const err = await protocolError(mcp.client.getPrompt({ name: `secret-plan-${id}` }));
       assert.equal(err.code, -32602);
@@ -110,7 +127,9 @@ describe("MCP isolation: another user's private rows never appear in a list, a s
     const missing = await toolError(mcp, 'get_resource', { id: '00000000-0000-4000-8000-000000000000' });
     assert.equal(missing, await toolError(mcp, 'get_resource', { id: secretId }), 'the same answer for missing and not yours');
     assert.equal(await team.resourceCount(), before);
-    const [row] = await team.sql<{ fork_count: number; execution_count: number }[]>`select fork_count, execution_count from resource where id = ${secretId}`;
+    const [row] = await team.sql<
+      { fork_count: number; execution_count: number }[]
+    >`select fork_count, execution_count from resource where id = ${secretId}`;
     assert.deepEqual(row, { fork_count: 0, execution_count: 0 });
   });
 });

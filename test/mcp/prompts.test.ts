@@ -11,7 +11,11 @@ describe('MCP prompts: every prompt and workflow of the user, with its variables
     team = await teamDatabase();
     const me = await team.newUser('prompts');
     const sql = team.sql;
-    ids.plain = await insertResource(sql, me.id, { name: 'Plain note', description: 'No variables at all', content: { text: 'Say hello.' } });
+    ids.plain = await insertResource(sql, me.id, {
+      name: 'Plain note',
+      description: 'No variables at all',
+      content: { text: 'Say hello.' },
+    });
     ids.vars = await insertResource(sql, me.id, {
       name: 'Act as a role',
       description: 'prompts.chat style',

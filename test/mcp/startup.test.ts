@@ -8,7 +8,14 @@ describe('MCP server start: bad settings end the process with a message that say
   it('--help prints the options and their environment variables', async () => {
     const { code, stdout } = await runToExit({}, ['--help']);
     assert.equal(code, 0);
-    for (const name of ['--database-url', 'AGENT_RESOURCES_DATABASE_URL', '--user-email', 'AGENT_RESOURCES_USER_EMAIL', 'AGENT_RESOURCES_TLS_MODE', 'AGENT_RESOURCES_CA_FILE']) {
+    for (const name of [
+      '--database-url',
+      'AGENT_RESOURCES_DATABASE_URL',
+      '--user-email',
+      'AGENT_RESOURCES_USER_EMAIL',
+      'AGENT_RESOURCES_TLS_MODE',
+      'AGENT_RESOURCES_CA_FILE',
+    ]) {
       assert.ok(stdout.includes(name), name);
     }
   });
@@ -39,9 +46,17 @@ describe('MCP server start: bad settings end the process with a message that say
     const team = await teamDatabase();
     const url = new URL(team.server.url);
     url.password = 'wrong-password-here';
-    const { code, stderr } = await runToExit({ AGENT_RESOURCES_TLS_MODE: 'disable' }, ['--database-url', url.toString(), '--user-email', 'x@example.com']);
+    const { code, stderr } = await runToExit({ AGENT_RESOURCES_TLS_MODE: 'disable' }, [
+      '--database-url',
+      url.toString(),
+      '--user-email',
+      'x@example.com',
+    ]);
     assert.equal(code, 1);
-    assert.match(stderr, /holds a password, which other users of this machine can read in the process list: set AGENT_RESOURCES_DATABASE_URL/);
+    assert.match(
+      stderr,
+      /holds a password, which other users of this machine can read in the process list: set AGENT_RESOURCES_DATABASE_URL/,
+    );
     assert.match(stderr, /rejected the user name or password for user "postgres"/);
     assert.ok(!stderr.includes('wrong-password-here'), stderr);
   });
@@ -50,7 +65,10 @@ describe('MCP server start: bad settings end the process with a message that say
     const team = await teamDatabase();
     const { code, stderr } = await runToExit(team.env('nobody-here@example.com'));
     assert.equal(code, 1);
-    assert.match(stderr, /No user with the email nobody-here@example\.com exists in the team database .*--user-email \(or AGENT_RESOURCES_USER_EMAIL\)/);
+    assert.match(
+      stderr,
+      /No user with the email nobody-here@example\.com exists in the team database .*--user-email \(or AGENT_RESOURCES_USER_EMAIL\)/,
+    );
     assert.ok(!stderr.includes(team.server.password));
   });
 });

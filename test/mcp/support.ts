@@ -1,38 +1,26 @@
 // The MCP suite's real parts: dist/mcp.js built for this run into a package folder of its own,
 // the SDK's own Client spawning it over stdio, and a TCP + password Postgres as the team database.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { PromptListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import postgres, { type Sql } from 'postgres';
 import { migrateDatabase } from '../../src/db/migrate';
+import { buildMcpPackage, connectMcp, type McpConnection, type McpPackage } from '../support/mcpServer';
 import { startTeamServer, type TeamServer } from '../support/teamServer';
 import { uniqueName } from '../support/embedded-postgres';
 
 export const repoRoot = join(__dirname, '..', '..');
 const cleanups: (() => Promise<void> | void)[] = [];
 
-let built: Promise<string> | undefined;
-/**
- * A package folder as the .vsix or npm lays it out: dist/mcp.js (and the supervisor it starts for
- * a local library) built by esbuild.mjs's own options, beside migrations/ and node_modules/.
- */
-export function serverPackage(): Promise<string> {
-  built ??= (async () => {
-    const root = mkdtempSync(join(tmpdir(), 'agent-resources-mcp-'));
-    chmodSync(root, 0o755);
-    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-    // A variable specifier: the build script is plain JavaScript, typed here by what it returns.
-    const script = pathToFileURL(join(repoRoot, 'esbuild.mjs')).href;
-    const { build } = (await import(script)) as { build(names: string[], options: { outdir: string }): Promise<unknown> };
-    await build(['mcp', 'supervisor'], { outdir: join(root, 'dist') });
-    for (const part of ['migrations', 'node_modules']) symlinkSync(join(repoRoot, part), join(root, part));
-    return root;
-  })();
+let built: Promise<McpPackage> | undefined;
+/** The server, built once for the run (see test/support/mcpServer.ts). */
+export function serverPackage(): Promise<McpPackage> {
+  built ??= buildMcpPackage().then((built) => {
+    cleanups.push(() => built.remove());
+    return built;
+  });
   return built;
 }
 
@@ -78,74 +66,25 @@ export function teamDatabase(): Promise<TeamDatabase> {
   return team;
 }
 
-export interface McpSession {
-  client: Client;
-  /** Everything the server wrote to stderr so far. */
-  stderr(): string;
-  /** How many notifications/prompts/list_changed arrived so far. */
-  readonly listChanges: number;
-  /** Resolves with the milliseconds waited when the next list_changed arrives; rejects after `timeoutMs`. */
-  nextListChange(timeoutMs?: number): Promise<number>;
-  close(): Promise<void>;
-}
+export type McpSession = McpConnection;
 
-/** Spawns `node dist/mcp.js` with only this environment (and the SDK's default PATH, HOME...) and connects the SDK's Client. */
+/** The server spawned with this environment, closed when the suite ends; the output schemas fetched. */
 export async function connectServer(env: Record<string, string>, args: string[] = []): Promise<McpSession> {
-  const root = await serverPackage();
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [join(root, 'dist', 'mcp.js'), ...args],
-    env: { ...getDefaultEnvironment(), TMPDIR: tmpdir(), ...env },
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: 'agent-resources-test', version: '1.0.0' });
-  let count = 0;
-  const waiting = new Set<() => void>();
-  client.setNotificationHandler(PromptListChangedNotificationSchema, () => {
-    count++;
-    for (const wake of [...waiting]) wake();
-  });
-  try {
-    await client.connect(transport);
-  } catch (err) {
-    throw new Error(`the server did not start: ${(err as Error).message}\n${stderr}`);
-  }
+  const session = await connectMcp((await serverPackage()).serverPath, env, args);
+  cleanups.push(() => session.close().catch(() => {}));
   // The client checks every structuredContent against the output schemas listed here.
-  await client.listTools();
-  const session: McpSession = {
-    client,
-    stderr: () => stderr,
-    get listChanges() {
-      return count;
-    },
-    nextListChange(timeoutMs = 5000) {
-      const started = performance.now();
-      return new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiting.delete(wake);
-          reject(new Error(`no notifications/prompts/list_changed within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const wake = () => {
-          clearTimeout(timer);
-          waiting.delete(wake);
-          resolve(performance.now() - started);
-        };
-        waiting.add(wake);
-      });
-    },
-    close: () => client.close(),
-  };
-  cleanups.push(() => client.close().catch(() => {}));
+  await session.client.listTools();
   return session;
 }
 
 /** Runs `node dist/mcp.js` to its exit (a start that fails, --help): the exit code and what it wrote. */
-export async function runToExit(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runToExit(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const { spawn } = await import('node:child_process');
-  const root = await serverPackage();
-  const child = spawn(process.execPath, [join(root, 'dist', 'mcp.js'), ...args], {
+  const { serverPath } = await serverPackage();
+  const child = spawn(process.execPath, [serverPath, ...args], {
     env: { ...getDefaultEnvironment(), TMPDIR: tmpdir(), ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -1,13 +1,5 @@
 import assert from 'node:assert/strict';
-import {
-  callTool,
-  connectServer,
-  insertResource,
-  teamDatabase,
-  toolError,
-  type McpSession,
-  type TeamDatabase,
-} from './support';
+import { callTool, connectServer, insertResource, teamDatabase, toolError, type McpSession, type TeamDatabase } from './support';
 
 interface Summary {
   id: string;
@@ -45,14 +37,20 @@ describe('MCP tools: search, get, save, use, fork, with schemas both ways', func
       content: { steps: [{ name: 'Test', text: 'Run the tests of {{project}}.' }, { text: 'Tag {{project}}.' }] },
     });
     await insertResource(team.sql, me.id, { name: 'Review settings', type: 'agent_config', content: { config: { model: 'm' } } });
-    theirPublicId = await insertResource(team.sql, other.id, { name: 'Public review checklist', content: { text: 'Check {{thing}}.' }, isPublic: true });
+    theirPublicId = await insertResource(team.sql, other.id, {
+      name: 'Public review checklist',
+      content: { text: 'Check {{thing}}.' },
+      isPublic: true,
+    });
     mcp = await connectServer(team.env(me.email));
   });
 
   after(() => mcp?.close());
 
   const row = async (id: string) =>
-    (await team.sql<{ execution_count: number; fork_count: number }[]>`select execution_count, fork_count from resource where id = ${id}`)[0];
+    (
+      await team.sql<{ execution_count: number; fork_count: number }[]>`select execution_count, fork_count from resource where id = ${id}`
+    )[0];
 
   it('lists the five tools with input and output schemas, read-only ones annotated so', async () => {
     const { tools } = await mcp.client.listTools();
@@ -96,7 +94,10 @@ describe('MCP tools: search, get, save, use, fork, with schemas both ways', func
     const first = await callTool<{ resources: Summary[]; nextCursor?: string }>(mcp, 'search_resources', { limit: 2 });
     assert.equal(first.resources.length, 2);
     assert.ok(first.nextCursor);
-    const second = await callTool<{ resources: Summary[]; nextCursor?: string }>(mcp, 'search_resources', { limit: 2, cursor: first.nextCursor });
+    const second = await callTool<{ resources: Summary[]; nextCursor?: string }>(mcp, 'search_resources', {
+      limit: 2,
+      cursor: first.nextCursor,
+    });
     assert.equal(second.resources.length, 1);
     assert.equal(second.nextCursor, undefined);
     assert.equal(new Set([...first.resources, ...second.resources].map((r) => r.id)).size, 3);
@@ -131,7 +132,9 @@ describe('MCP tools: search, get, save, use, fork, with schemas both ways', func
     assert.equal(saved.name, 'Summarise a thread');
     assert.equal(saved.type, 'prompt');
     assert.equal(saved.isPublic, false);
-    const [stored] = await team.sql<{ user_id: string; content: { variables: string[] } }[]>`select user_id, content from resource where id = ${saved.id}`;
+    const [stored] = await team.sql<
+      { user_id: string; content: { variables: string[] } }[]
+    >`select user_id, content from resource where id = ${saved.id}`;
     assert.equal(stored?.user_id, me.id);
     assert.deepEqual(stored?.content.variables, ['thread', 'words']);
     const flow = await callTool<Summary>(mcp, 'save_resource', {
@@ -161,13 +164,16 @@ describe('MCP tools: search, get, save, use, fork, with schemas both ways', func
     assert.equal(step.text, 'Tag api.');
     const all = await callTool<{ text: string }>(mcp, 'use_resource', { id: flowId, arguments: { project: 'api' } });
     assert.equal(all.text, 'Run the tests of api.\n\nTag api.');
-    const theirs = await callTool<{ text: string; counted: boolean }>(mcp, 'use_resource', { id: theirPublicId, arguments: { thing: 'x' } });
+    const theirs = await callTool<{ text: string; counted: boolean }>(mcp, 'use_resource', {
+      id: theirPublicId,
+      arguments: { thing: 'x' },
+    });
     assert.equal(theirs.text, 'Check x.');
     assert.equal(theirs.counted, false, "someone else's public resource counts nowhere");
     assert.equal((await row(theirPublicId))!.execution_count, 0);
   });
 
-  it("fork_resource copies a resource (own or public) into the library and counts the fork on the parent", async () => {
+  it('fork_resource copies a resource (own or public) into the library and counts the fork on the parent', async () => {
     const fork = await callTool<Summary>(mcp, 'fork_resource', { id: theirPublicId });
     assert.equal(fork.name, 'Public review checklist (fork)');
     assert.equal(fork.owned, true);
@@ -187,7 +193,12 @@ describe('MCP tools: search, get, save, use, fork, with schemas both ways', func
       ['save: a prompt without text', 'save_resource', { name: 'n' }, /A prompt takes `text`/],
       ['save: a workflow with text', 'save_resource', { name: 'n', type: 'workflow', text: 'x' }, /A workflow takes `steps`/],
       ['save: a workflow with no steps', 'save_resource', { name: 'n', type: 'workflow', steps: [] }, /must have at least one step/],
-      ['save: an agent config', 'save_resource', { name: 'n', type: 'agent_config', text: 'x' }, /Invalid arguments for tool save_resource.*type/],
+      [
+        'save: an agent config',
+        'save_resource',
+        { name: 'n', type: 'agent_config', text: 'x' },
+        /Invalid arguments for tool save_resource.*type/,
+      ],
       ['save: an unknown field', 'save_resource', { name: 'n', text: 'x', isPublic: true }, /isPublic/],
       ['save: text that is not text', 'save_resource', { name: 'n', text: 42 }, /Invalid arguments for tool save_resource.*text/],
       ['search: limit too big', 'search_resources', { limit: 1000 }, /Invalid arguments for tool search_resources.*limit/],
@@ -195,18 +206,30 @@ describe('MCP tools: search, get, save, use, fork, with schemas both ways', func
       ['search: a made-up cursor', 'search_resources', { cursor: 'abc' }, /Cursor is not a position returned by this list/],
       ['get: not an id', 'get_resource', { id: 'nothing' }, /No such resource/],
       ['get: no id', 'get_resource', {}, /Invalid arguments for tool get_resource.*id/],
-      ['use: an unknown argument', 'use_resource', { id: 'REVIEW', arguments: { colour: 'red' } }, /Unknown argument colour\. Its arguments are: language, role/],
+      [
+        'use: an unknown argument',
+        'use_resource',
+        { id: 'REVIEW', arguments: { colour: 'red' } },
+        /Unknown argument colour\. Its arguments are: language, role/,
+      ],
       ['use: a step of a prompt', 'use_resource', { id: 'REVIEW', step: 0 }, /`step` is only for a workflow/],
       ['use: a step that does not exist', 'use_resource', { id: 'FLOW', step: 7 }, /This workflow has no step 7/],
       ['use: a negative step', 'use_resource', { id: 'FLOW', step: -1 }, /Invalid arguments for tool use_resource.*step/],
-      ['use: a value that is not text', 'use_resource', { id: 'REVIEW', arguments: { language: 3 } }, /Invalid arguments for tool use_resource/],
+      [
+        'use: a value that is not text',
+        'use_resource',
+        { id: 'REVIEW', arguments: { language: 3 } },
+        /Invalid arguments for tool use_resource/,
+      ],
       ['fork: a name too long', 'fork_resource', { id: 'REVIEW', name: 'x'.repeat(300) }, /The name must be at most 255 characters/],
     ];
     for (const [label, tool, args, expected] of cases) {
       it(label, async () => {
         const counts = await team.sql<{ n: number; uses: number; forks: number }[]>`
           select count(*)::int as n, sum(execution_count)::int as uses, sum(fork_count)::int as forks from resource`;
-        const resolved = JSON.parse(JSON.stringify(args).replace('"REVIEW"', JSON.stringify(reviewId)).replace('"FLOW"', JSON.stringify(flowId)));
+        const resolved = JSON.parse(
+          JSON.stringify(args).replace('"REVIEW"', JSON.stringify(reviewId)).replace('"FLOW"', JSON.stringify(flowId)),
+        );
         const message = await toolError(mcp, tool, resolved);
         assert.match(message, expected);
         const after = await team.sql<{ n: number; uses: number; forks: number }[]>`
