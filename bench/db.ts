@@ -13,6 +13,7 @@ import { startBenchServer, type BenchServer } from './lib/server';
 import { explain, type CompactPlan } from './plans';
 import { defaultPlan, seed, terms, type SeedReport } from './seed';
 import { measureTransfer } from './transfer';
+import { measureVersions } from './versions';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP = 5;
@@ -286,6 +287,18 @@ async function measureQueries(url: string): Promise<Omit<DbResults, 'seed'>> {
   }
 }
 
+/** A seeded user, as measureVersions takes it. */
+async function userByEmail(url: string, email: string): Promise<{ id: string; email: string }> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [user] = await sql<{ id: string; email: string }[]>`select id, email from "user" where email = ${email}`;
+    if (!user) throw new Error(`no seeded user ${email}`);
+    return user;
+  } finally {
+    await sql.end();
+  }
+}
+
 async function main() {
   let server: BenchServer | undefined;
   const stop = async () => {
@@ -321,6 +334,10 @@ async function main() {
     t = performance.now();
     measured.figures.push(...(await measureTransfer(server.url)));
     log(`import and export measured in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    t = performance.now();
+    // The tag filter on the seed's 100,000-resource user (its rows get tags here).
+    measured.figures.push(...(await measureVersions(server.url, await userByEmail(server.url, defaultPlan.bigUserEmail))));
+    log(`versions and tags measured in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const results: DbResults = { seed: seeded, ...measured };
     if (process.send) {
       process.send({ type: 'results', results });

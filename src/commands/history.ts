@@ -42,7 +42,7 @@ async function showHistory(ctx: CommandContext, id: string, first: HistoryPage):
   let versions = first.versions;
   let nextBefore = first.nextBefore;
   const render = () => {
-    const items = versions.map((v, i) => versionItem(v, i === 0 && first.versions[0] === v, session.userId));
+    const items = versions.map((v, i) => versionItem(v, i === 0 && first.versions[0] === v, session.userId, current.name));
     if (nextBefore) items.push({ label: '$(history) Load older versions…', alwaysShow: true });
     pick.items = items;
   };
@@ -78,11 +78,11 @@ async function showHistory(ctx: CommandContext, id: string, first: HistoryPage):
   pick.dispose();
 }
 
-function versionItem(v: ResourceVersion, current: boolean, me: string): VersionItem {
+function versionItem(v: ResourceVersion, current: boolean, me: string, currentName: string): VersionItem {
   const details = [`${relativeTime(v.createdAt)} (${v.createdAt.toLocaleString()})`];
   if (v.changedBy && v.changedBy !== me) details.push('by another user');
   if (v.forkedFrom) details.push(`forked${v.forkedFrom.version ? ` from version ${v.forkedFrom.version}` : ''}`);
-  details.push(`named “${visibleName(v.name)}”`);
+  if (v.name !== currentName) details.push(`named “${visibleName(v.name)}”`);
   return {
     label: `Version ${v.version}${current ? ' (current)' : ''}`,
     description: v.note ?? '',

@@ -5,9 +5,9 @@ import type { Sql } from 'postgres';
 import { runTransaction, type Database } from './client';
 import { ConflictError, NotFoundError } from './errors';
 import { afterCursor, cursorValues, encodeCursor, orderBy } from './paging';
-import { resource, type Resource, type ResourceType } from './schema';
+import { resource, resourceTag, type Resource, type ResourceType } from './schema';
 import { sharedResource } from './shares';
-import { listTags, taggedWith, untagged } from './tags';
+import { afterTagCursor, listTags, taggedWith, tagListOrder, tagRowsOf, untagged } from './tags';
 import { versionContext } from './versions';
 import {
   createResourceInput,
@@ -114,24 +114,27 @@ function listStatement(scope: ListScope, sort: ListSort, shape: ListShape): List
   const key = `${scope}:${sort}:${shape.search}:${shape.type}:${shape.cursor}:${shape.tag}:${shape.untagged}`;
   let statement = listStatements.get(key);
   if (!statement) {
+    // The user's own list of one tag in the default order walks that tag's rows in this order
+    // (resource_tag_list_idx): a page costs the same however common or rare the tag is.
+    const byTag = shape.tag && scope === 'mine' && sort === 'updated';
     const conditions: (SQL | undefined)[] = [listScope(scope)];
     if (shape.search) {
       const pattern = sql.placeholder('pattern');
       conditions.push(or(sql`${resource.name} ilike ${pattern}`, sql`${resource.description} ilike ${pattern}`));
     }
     if (shape.type) conditions.push(eq(resource.resourceType, sql.placeholder('type')));
-    if (shape.tag) conditions.push(taggedWith(scope === 'mine', sql.placeholder('tag'), sql.placeholder('userId')));
+    if (shape.tag && !byTag) conditions.push(taggedWith(scope === 'mine', sql.placeholder('tag'), sql.placeholder('userId')));
     if (shape.untagged) conditions.push(untagged);
-    if (shape.cursor) conditions.push(afterCursor(sort));
-    const query = new QueryBuilder()
-      .select(listSelection)
-      .from(resource)
+    if (shape.cursor) conditions.push(byTag ? afterTagCursor : afterCursor(sort));
+    let select = new QueryBuilder().select(listSelection).from(resource).$dynamic();
+    if (byTag) select = select.innerJoin(resourceTag, tagRowsOf(sql.placeholder('tag'), sql.placeholder('userId')));
+    const query = select
       .where(and(...conditions))
-      .orderBy(...orderBy(sort))
+      .orderBy(...(byTag ? tagListOrder : orderBy(sort)))
       .limit(sql.placeholder('limit'))
       .toSQL();
-    // A tag's plan depends on how common it is (walk the list, or start from the tag's rows), as a search's does.
-    statement = { text: query.sql, params: query.params, prepare: !shape.search && !shape.tag };
+    // Another tag filter's plan depends on how common the tag is (walk the list, or start from the tag's rows), as a search's does.
+    statement = { text: query.sql, params: query.params, prepare: !shape.search && (!shape.tag || byTag) };
     listStatements.set(key, statement);
   }
   return statement;

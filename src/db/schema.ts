@@ -170,7 +170,11 @@ export const resourceHistoryPolicy = pgTable(
   ],
 );
 
-/** A resource's tags. user_id is the resource's owner (kept so by a trigger): the index serves "my resources with this tag". */
+/**
+ * A resource's tags. user_id, pinned and updated_at are the resource's own (a trigger keeps them so):
+ * with them the index serves "my resources with this tag" in the list's order, a page at a time,
+ * however common or rare the tag.
+ */
 export const resourceTag = pgTable(
   'resource_tag',
   {
@@ -179,10 +183,18 @@ export const resourceTag = pgTable(
       .references(() => resource.id, { onDelete: 'cascade' }),
     userId: uuid('user_id').notNull(),
     tag: varchar('tag', { length: 50 }).notNull(),
+    pinned: boolean('pinned').notNull().default(false),
+    updatedAt: stamp('updated_at').notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ name: 'resource_tag_pkey', columns: [t.resourceId, t.tag] }),
-    index('resource_tag_user_tag_idx').on(t.userId, t.tag, t.resourceId),
+    index('resource_tag_list_idx').on(
+      t.userId,
+      t.tag,
+      t.pinned.desc().nullsFirst(),
+      t.updatedAt.desc().nullsFirst(),
+      t.resourceId.desc().nullsFirst(),
+    ),
     check('resource_tag_length_check', sql`char_length(${t.tag}) between 1 and 50`),
   ],
 );

@@ -12,9 +12,26 @@ import { requireOwnResource } from './versions';
 export const listTags = sql<string[]>`(select coalesce(array_agg(t.tag::text), '{}'::text[])
   from resource_tag t where t.resource_id = "resource"."id")`.mapWith((tags: string[]) => [...tags].sort());
 
+/** The join to the user's rows of one tag, whose index (resource_tag_list_idx) is in the list's default order. */
+export function tagRowsOf(tag: Placeholder, userId: Placeholder): SQL {
+  return and(eq(resourceTag.resourceId, resource.id), eq(resourceTag.userId, userId), eq(resourceTag.tag, tag))!;
+}
+
+/** The list's default order (pinned first, then most recently updated), on the tag rows' copies of those columns. */
+export const tagListOrder: SQL[] = [
+  sql`${resourceTag.pinned} desc`,
+  sql`${resourceTag.updatedAt} desc`,
+  sql`${resourceTag.resourceId} desc`,
+];
+
+/** Keyset paging on those columns; the cursor is the list's own (paging.ts), since the values are the resource's. */
+export const afterTagCursor: SQL = sql`(${resourceTag.pinned}, ${resourceTag.updatedAt}, ${resourceTag.resourceId}) < (${sql.placeholder(
+  'cursorPinned',
+)}, ${sql.placeholder('cursorKey')}::timestamp, ${sql.placeholder('cursorId')}::uuid)`;
+
 /**
- * SQL: the row has this tag. In the user's own list the owner column is named too, so Postgres can
- * start from the tag's rows (resource_tag_user_tag_idx) when the tag is rare, and walk the list when it is common.
+ * SQL: the row has this tag (other orders, and public browsing). In the user's own list the owner
+ * column is named too, so Postgres can start from the tag's rows when the tag is rare.
  */
 export function taggedWith(own: boolean, tag: Placeholder, userId: Placeholder): SQL {
   return own

@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
 import { createDatabaseClient, type DatabaseClient } from '../../src/db/client';
 import { migrateDatabase } from '../../src/db/migrate';
-import { createResource, getPublicResources, getUserResources, type ResourceListItem } from '../../src/db/queries';
+import {
+  createResource,
+  getPublicResources,
+  getUserResources,
+  setPinned,
+  updateResource,
+  type ResourceListItem,
+} from '../../src/db/queries';
 import { getUserTags, setResourceTags } from '../../src/db/tags';
 import type { ListOptions } from '../../src/db/validation';
 import { rejectsNotFound, rejectsValidation } from './support/expect';
 import { freshDatabase, migrationsFolder, newUser, sharedDatabase } from './support/database';
-import { countOf, prompt, rawResource, workflow } from './support/rows';
+import { countOf, prompt, rawResource, setTimestamps, workflow } from './support/rows';
 
 /** Every page of a list, following the cursors; fails on a repeated row. */
 async function allPages(db: DatabaseClient['db'], userId: string, options: ListOptions): Promise<ResourceListItem[]> {
@@ -91,6 +98,32 @@ describe('tags', function () {
     await rejectsValidation(getUserResources(client.db, owner, { tag: 'two words' }), 'tag', /has a space/);
   });
 
+  it('the tag filter keeps the list’s order: a save, a pin and a write by plain SQL move the resource as in the whole list', async () => {
+    const tag = `order-${Date.now().toString(36)}`;
+    const made: Awaited<ReturnType<typeof createResource>>[] = [];
+    for (const name of ['Order A', 'Order B', 'Order C']) {
+      const r = await createResource(client.db, owner, prompt(name));
+      await setResourceTags(client.db, owner, r.id, [tag]);
+      made.push(r);
+    }
+    const names = async () => (await getUserResources(client.db, owner, { tag })).items.map((i) => i.name);
+    const whole = async () => (await getUserResources(client.db, owner)).items.map((i) => i.name).filter((n) => n.startsWith('Order '));
+    await setTimestamps(client.sql, [made[0]!.id], { updatedAt: '2020-01-01T00:00:00.000Z' });
+    await setTimestamps(client.sql, [made[1]!.id], { updatedAt: '2020-01-02T00:00:00.000Z' });
+    await setTimestamps(client.sql, [made[2]!.id], { updatedAt: '2020-01-03T00:00:00.000Z' });
+    assert.deepEqual(await names(), ['Order C', 'Order B', 'Order A']);
+    await updateResource(client.db, owner, made[0]!.id, { content: { text: 'saved' } });
+    assert.deepEqual(await names(), ['Order A', 'Order C', 'Order B']);
+    await setPinned(client.db, owner, made[1]!.id, true);
+    assert.deepEqual(await names(), ['Order B', 'Order A', 'Order C']);
+    await client.sql`update resource set updated_at = localtimestamp + interval '1 minute' where id = ${made[2]!.id}`;
+    assert.deepEqual(await names(), ['Order B', 'Order C', 'Order A']);
+    assert.deepEqual(await names(), await whole(), 'the same order as the whole list');
+    const stale = await countOf(client.sql`select count(*)::int as count from resource_tag t join resource r on r.id = t.resource_id
+      where t.tag = ${tag} and (t.pinned, t.updated_at, t.user_id) is distinct from (r.pinned, r.updated_at, r.user_id)`);
+    assert.equal(stale, 0, "every tag row holds its resource's values");
+  });
+
   it("another user's resource cannot be tagged (NotFound, as for a random id), also when it is public", async () => {
     const mine = await createResource(client.db, owner, prompt('Mine to tag', { isPublic: true }));
     await rejectsNotFound(setResourceTags(client.db, other, mine.id, ['stolen']), 'resource');
@@ -132,8 +165,9 @@ describe('tags at 100,000 resources: the filter pages through exactly the tagged
   this.timeout(300_000);
   let client: DatabaseClient;
   let big: string;
+  let url: string;
   before(async () => {
-    const url = await freshDatabase('ar_tags_100k');
+    url = await freshDatabase('ar_tags_100k');
     await migrateDatabase(url, migrationsFolder);
     client = createDatabaseClient(url, { max: 2 });
     big = await newUser(client, 'tags-100k');
@@ -168,6 +202,26 @@ describe('tags at 100,000 resources: the filter pages through exactly the tagged
       assert.ok(items.every((i) => i.tags.includes(tag)));
     });
   }
+
+  it('a tag filter in the default order walks resource_tag_list_idx, with no sort, for a common and a rare tag', async () => {
+    const statements: { query: string; params: unknown[] }[] = [];
+    const watched = createDatabaseClient(url, {
+      max: 1,
+      debug: (_c, query, params) => statements.push({ query, params: params as unknown[] }),
+    });
+    try {
+      for (const tag of ['common', 'rare']) {
+        statements.length = 0;
+        await getUserResources(watched.db, big, { tag, limit: 50 });
+        const list = statements.find((s) => /from "resource"/.test(s.query) && /order by/i.test(s.query))!;
+        const plan = (await client.sql.unsafe(`explain ${list.query}`, list.params as never[])).map((r) => r['QUERY PLAN']).join('\n');
+        assert.match(plan, /Index (Only )?Scan using resource_tag_list_idx on resource_tag/, plan);
+        assert.doesNotMatch(plan, /^\s*(->\s*)?Sort\b/m, plan);
+      }
+    } finally {
+      await watched.close();
+    }
+  });
 
   it('tag "common" (33,333 rows): the first and a deep page are right, by name order too', async () => {
     const first = await getUserResources(client.db, big, { tag: 'common', limit: 50, sort: 'name' });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { createResource, getResourceById } from '../../src/db/queries';
-import type { ResourceVersion } from '../../src/db/versions';
+import { createResource, getResourceById, updateResource } from '../../src/db/queries';
+import { getHistoryPolicy, type ResourceVersion } from '../../src/db/versions';
 import { closeAllEditors, findNode, resourceLabels, session, stubPrompts, treeRows, unique, waitFor } from './helpers';
 
 const text = (content: unknown) => (content as { text: string }).text;
@@ -122,6 +122,30 @@ describe('versions: history, compare and restore in the editor', () => {
     }
     assert.equal(text((await getResourceById(s.db, s.userId, r.id))!.content), 'v1', 'the restored text stays');
     assert.equal(editor.document.getText(), 'my unsaved edit');
+  });
+});
+
+describe('versions: the local library keeps what agentResources.history says', () => {
+  it('a lower agentResources.history.maxVersions prunes the history at once; back to the default keeps the rest', async () => {
+    const s = await session();
+    const r = await createResource(s.db, s.userId, { name: unique('Capped in settings'), resourceType: 'prompt', content: { text: 'v1' } });
+    for (const t of ['v2', 'v3', 'v4']) await updateResource(s.db, s.userId, r.id, { content: { text: t } });
+    const config = vscode.workspace.getConfiguration('agentResources.history');
+    await config.update('maxVersions', 2, vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor('the policy in the database', async () => (await getHistoryPolicy(s.db)).maxVersions === 2 || undefined);
+      const versions = await vscode.commands.executeCommand<ResourceVersion[]>('agentResources.history', r.id);
+      assert.deepEqual(
+        versions.map((v) => [v.version, text(v.content)]),
+        [
+          [4, 'v4'],
+          [3, 'v3'],
+        ],
+      );
+    } finally {
+      await config.update('maxVersions', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor('the default policy again', async () => (await getHistoryPolicy(s.db)).maxVersions === 100 || undefined);
   });
 });
 

@@ -236,4 +236,43 @@ describe('LibraryModel over a real Library (plain Node, real Postgres)', () => {
       assert.equal(timing.calls.length, 2, 'the list was fetched again');
     });
   });
+
+  describe('tags', () => {
+    it('the tag filter narrows every list; the tag mode lists a group per tag with its count, then Untagged', async () => {
+      const { library, saved } = await libraryWith([prompt('Tagged P'), workflow('Tagged W'), prompt('Plain')]);
+      await library.setTags(saved[0]!.id, ['docs', 'review']);
+      await library.setTags(saved[1]!.id, ['docs']);
+      const m = track(modelOf(library, { grouped: true }));
+      m.model.setFilter({ tag: 'docs' });
+      assert.ok(m.model.isFiltered);
+      assert.deepEqual(names(await m.model.list('prompt')), ['Tagged P']);
+      assert.deepEqual(names(await m.model.list('workflow')), ['Tagged W']);
+      m.model.setFilter({ tag: undefined });
+
+      m.change({ groupByTag: true });
+      assert.equal(m.model.groupMode, 'tag');
+      assert.deepEqual(await m.model.tagGroups(), [
+        { key: 'tag:docs', tag: 'docs', count: 2 },
+        { key: 'tag:review', tag: 'review', count: 1 },
+        { key: 'untagged', tag: null, count: undefined },
+      ]);
+      assert.deepEqual(names(await m.model.list('tag:docs')), ['Tagged W', 'Tagged P']);
+      assert.deepEqual(names(await m.model.list('untagged')), ['Plain']);
+      m.model.setFilter({ tag: 'review' });
+      assert.deepEqual(await m.model.tagGroups(), [{ key: 'tag:review', tag: 'review', count: 1 }], 'only the filtered tag');
+      m.model.setFilter({ scope: 'public' });
+      assert.equal(m.model.groupMode, 'type', 'other users’ tags are theirs: public browsing is grouped by type');
+    });
+
+    it('a setTags in the library makes the groups come again', async () => {
+      const { library, saved } = await libraryWith([prompt('Soon tagged')]);
+      const m = track(modelOf(library, { groupByTag: true }));
+      assert.deepEqual(await m.model.tagGroups(), [{ key: 'untagged', tag: null, count: undefined }]);
+      await library.setTags(saved[0]!.id, ['fresh']);
+      assert.deepEqual(
+        (await m.model.tagGroups()).map((g) => g.key),
+        ['tag:fresh', 'untagged'],
+      );
+    });
+  });
 });

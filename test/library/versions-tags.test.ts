@@ -5,6 +5,7 @@ import { rejection, rejectsConflict, rejectsNotFound, rejectsValidation } from '
 import { prompt, rawResource } from '../db/support/rows';
 import { failOnUnhandledRejection } from '../db/support/unhandled';
 import { ValidationError } from '../../src/db/errors';
+import { parseSearchText, searchTextOf } from '../../src/library/searchText';
 import { newLibrary, recordChanges } from './support';
 
 const text = (content: unknown) => (content as { text: string }).text;
@@ -129,6 +130,14 @@ describe('Library: versions and tags (plain Node, real Postgres)', () => {
       source.dispose();
       target.dispose();
     }
+  });
+
+  it('the search box’s tag:name is the tag filter, checked like setTags; two tags or a bad one say what to do', () => {
+    assert.deepEqual(parseSearchText('  review tag:Python  notes '), { search: 'review notes', tag: 'python' });
+    assert.deepEqual(parseSearchText('no tag here'), { search: 'no tag here', tag: undefined });
+    assert.match(parseSearchText('tag:a tag:b').problem ?? '', /one tag at a time/);
+    assert.match(parseSearchText('tag:#x').problem ?? '', /^The tag may hold only letters, digits/);
+    assert.equal(searchTextOf('review notes', 'python'), 'review notes tag:python');
   });
 
   it('list options check the tag like setTags does', async () => {
