@@ -42,6 +42,9 @@ async function main(): Promise<void> {
       ? 'Serving the local library on stdio'
       : `Serving the team library ${session.label} as ${session.email} on stdio`,
   );
+  if (session.isolation === 'shared') {
+    log("The team database is reached with a login its members share: members of this database can read each other's resources.");
+  }
   stopWhenDone(async () => {
     await feed?.dispose();
     await server.close().catch(() => {});

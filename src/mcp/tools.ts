@@ -3,7 +3,7 @@
 // with isError and a message that says what to do, so the agent can correct itself.
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
-import { NotFoundError } from '../db/errors';
+import { NotFoundError, ValidationError } from '../db/errors';
 import { resourceTypes, type Resource } from '../db/schema';
 import type { ResourceListItem } from '../db/queries';
 import { userMessage } from '../library/errors';
@@ -102,7 +102,14 @@ const searchResources = defineTool({
   output: z.object({ resources: z.array(summarySchema), nextCursor: z.string().optional() }),
   annotations: readOnly,
   async run({ query, type, scope, limit, cursor }, { library, userId }) {
-    const page = await library.list(scope, { search: query, type, limit, cursor });
+    const page = await library.list(scope, { search: query, type, limit, cursor }).catch((err: unknown) => {
+      if (err instanceof ValidationError && err.issues.some((i) => i.field === 'cursor')) {
+        throw new ArgumentProblem(
+          'This cursor is not one search_resources gave for this search: pass nextCursor of the previous page, or none.',
+        );
+      }
+      throw err;
+    });
     const resources = page.items.map((item) => summary(item, userId));
     return page.nextCursor ? { resources, nextCursor: page.nextCursor } : { resources };
   },

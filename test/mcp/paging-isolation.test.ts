@@ -89,6 +89,10 @@ describe("MCP isolation: another user's private rows never appear in a list, a s
 
   after(() => mcp?.close());
 
+  it("says on stderr when the team's login is shared (then only the server keeps members apart)", () => {
+    assert.match(mcp.stderr(), /reached with a login its members share: members of this database can read each other's resources/);
+  });
+
   it('prompts/list holds only my own prompts', async () => {
     const { prompts } = await mcp.client.listPrompts();
     assert.deepEqual(

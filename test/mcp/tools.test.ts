@@ -203,7 +203,12 @@ describe('MCP tools: search, get, save, use, fork, with schemas both ways', func
       ['save: text that is not text', 'save_resource', { name: 'n', text: 42 }, /Invalid arguments for tool save_resource.*text/],
       ['search: limit too big', 'search_resources', { limit: 1000 }, /Invalid arguments for tool search_resources.*limit/],
       ['search: unknown type', 'search_resources', { type: 'snippet' }, /Invalid arguments for tool search_resources.*type/],
-      ['search: a made-up cursor', 'search_resources', { cursor: 'abc' }, /Cursor is not a position returned by this list/],
+      [
+        'search: a made-up cursor',
+        'search_resources',
+        { cursor: 'abc' },
+        /This cursor is not one search_resources gave for this search: pass nextCursor of the previous page, or none/,
+      ],
       ['get: not an id', 'get_resource', { id: 'nothing' }, /No such resource/],
       ['get: no id', 'get_resource', {}, /Invalid arguments for tool get_resource.*id/],
       [
