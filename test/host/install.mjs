@@ -52,6 +52,7 @@ export const HOSTS = /** @type {const} */ ({
 export const DEFAULT_HOST = 'oldest';
 
 const CHROMIUM = '/usr/bin/chromium';
+const SYSTEM_CAS = '/etc/ssl/certs/ca-certificates.crt';
 const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'ripgrep'];
 const MARKER = '.install-complete';
 // npm 11 runs a dependency's install scripts only if allowed: code-server's own postinstall and
@@ -185,7 +186,7 @@ function installCodeServer(spec, prefix) {
 function npmEnv(tmp, nodeDir) {
   /** @type {NodeJS.ProcessEnv} */
   const env = {
-    ...process.env,
+    ...withoutOuterNpm(process.env),
     TMPDIR: tmp,
     npm_config_unsafe_perm: 'true', // as root, code-server's postinstall refuses without it
     npm_config_yes: 'true', // node-pty's postinstall would stop on an npx prompt
@@ -195,9 +196,23 @@ function npmEnv(tmp, nodeDir) {
   };
   if (!nodeDir) return env;
   env.PATH = `${join(nodeDir, 'bin')}${delimiter}${process.env.PATH ?? ''}`;
+  // That Node trusts only the CAs built into it; Debian's (which ran npm ci) trusts the system's,
+  // and the registry may be reached through a proxy whose CA only the system knows.
+  if (!env.NODE_EXTRA_CA_CERTS && existsSync(SYSTEM_CAS)) env.NODE_EXTRA_CA_CERTS = SYSTEM_CAS;
   const userSetsIt = process.env.npm_config_nodedir || process.env.NPM_CONFIG_NODEDIR;
   if (!userSetsIt && existsSync(join(nodeDir, 'include', 'node', 'node_api.h'))) env.npm_config_nodedir = nodeDir;
   return env;
+}
+
+/**
+ * The environment without what an outer `npm start` / `npm test` set for its own script: its user
+ * agent names its Node (code-server's postinstall reads the Node major from it and refuses), its
+ * Node's path, and the outer project's package and lifecycle variables.
+ * @param {NodeJS.ProcessEnv} env
+ */
+function withoutOuterNpm(env) {
+  const outer = /^(npm_config_user_agent|npm_node_execpath|NODE|npm_lifecycle_\w+|npm_package_\w+)$/;
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !outer.test(name)));
 }
 
 /** @param {string} codeServerDir @returns {string[]} packages of lib/vscode whose install scripts must run */

@@ -129,7 +129,7 @@ describe('MCP: the library as an MCP server in VS Code, and in other agents’ c
       assert.equal(started.command, process.execPath);
     });
 
-    it('another team database is another definition (VS Code restarts a running server for it)', async function () {
+    it('another team database is another definition (VS Code stops a running server whose definition changed)', async function () {
       this.timeout(30_000);
       const before = await provided();
       const other = team.url.replace('/postgres?', '/template1?');
