@@ -7,6 +7,11 @@ export type Database = PostgresJsDatabase<typeof schema>;
 export interface DatabaseClient {
   db: Database;
   sql: Sql;
+  /**
+   * Reached through a transaction pooler (PgBouncer): no statement is prepared (a named statement
+   * lives on one server connection, and the next transaction may get another), and LISTEN hears nothing.
+   */
+  pooled: boolean;
   /** Ends the pool; statements still running after the timeout are terminated (0: at once). */
   close(timeoutSeconds?: number): Promise<void>;
 }
@@ -15,23 +20,36 @@ export type ConnectionOptions = Options<Record<string, postgres.PostgresType>>;
 
 /**
  * One pool per connection target. Sessions run in UTC so that `timestamp` columns
- * (without time zone) mean the same instant to every client.
+ * (without time zone) mean the same instant to every client. An idle connection is closed after
+ * 30 s, so an idle window holds none (also through a pooler: the pooler's client slot is freed).
  */
-export function createDatabaseClient(url: string | undefined, options: ConnectionOptions = {}): DatabaseClient {
+export function createDatabaseClient(url: string | undefined, options: ConnectionOptions = {}, { pooled = false } = {}): DatabaseClient {
   const settings: ConnectionOptions = {
     max: 4,
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
     ...options,
+    ...(pooled ? { prepare: false } : {}),
     connection: { TimeZone: 'UTC', application_name: 'agent-resources', ...options.connection },
   };
   const sql = url ? postgres(url, settings) : postgres(settings);
   return {
     db: drizzle(sql, { schema }),
     sql,
+    pooled,
     close: (timeoutSeconds = 5) => sql.end({ timeout: timeoutSeconds }),
   };
+}
+
+/**
+ * Whether something between us and Postgres answers for it: the process id a connection was
+ * given at login (BackendKeyData) is not the server process that runs its statements. PgBouncer
+ * (and other poolers) hand out keys of their own. Sent in the simple protocol: nothing is prepared.
+ */
+export async function reachedThroughPooler(sql: Sql): Promise<boolean> {
+  const result = await sql.unsafe<{ pid: number }[]>('select pg_backend_pid() as pid');
+  return result.state.pid !== result[0]?.pid;
 }
 
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];

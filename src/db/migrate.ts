@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres, { type Sql } from 'postgres';
+import postgres, { type Sql, type TransactionSql } from 'postgres';
 import type { ConnectionOptions } from './client';
 
 // Any constant shared by every copy of the extension: "agentres" as a 64-bit number.
@@ -39,8 +39,10 @@ export function readMigrations(migrationsFolder: string): Migration[] {
 
 /**
  * Applies the migrations not yet recorded, each in a transaction of its own, in journal order (an
- * older one missed is still applied: tags are compared, not times). A session advisory lock
- * serialises processes that start at once (two windows, or a window and the MCP server).
+ * older one missed is still applied: tags are compared, not times). An advisory lock held by each
+ * transaction serialises processes that start at once (two windows, or a window and the MCP
+ * server). Transaction-scoped and nothing prepared, so it works through a transaction pooler too
+ * (a session lock could stay on a server connection that the unlock never reaches).
  */
 export async function migrateDatabase(url: string | undefined, migrationsFolder: string, options: ConnectionOptions = {}): Promise<void> {
   const migrations = readMigrations(migrationsFolder);
@@ -48,22 +50,25 @@ export async function migrateDatabase(url: string | undefined, migrationsFolder:
     connect_timeout: 10,
     ...options,
     max: 1,
+    prepare: false,
     onnotice: () => {},
     connection: { TimeZone: 'UTC', application_name: 'agent-resources-migrate', ...options.connection },
   };
   const sql = url ? postgres(url, settings) : postgres(settings);
+  const locked = <T>(work: (tx: TransactionSql) => Promise<T>) =>
+    sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${migrationLockKey.toString()}::bigint)`;
+      return work(tx);
+    }) as Promise<T>;
   try {
-    await sql`select pg_advisory_lock(${migrationLockKey.toString()}::bigint)`;
-    try {
-      const applied = await appliedTags(sql, migrations);
-      for (const migration of migrations.filter((m) => !applied.has(m.tag))) {
-        await sql.begin(async (tx) => {
-          for (const statement of migration.statements) await tx.unsafe(statement);
-          await tx`insert into ${tx(migrationsTable)} (tag, hash) values (${migration.tag}, ${migration.hash})`;
-        });
-      }
-    } finally {
-      await sql`select pg_advisory_unlock(${migrationLockKey.toString()}::bigint)`;
+    const applied = await locked((tx) => appliedTags(tx, migrations));
+    for (const migration of migrations.filter((m) => !applied.has(m.tag))) {
+      await locked(async (tx) => {
+        // Another process may have applied it while this one waited for the lock.
+        if ((await tx`select 1 from ${tx(migrationsTable)} where tag = ${migration.tag}`).length) return;
+        for (const statement of migration.statements) await tx.unsafe(statement);
+        await tx`insert into ${tx(migrationsTable)} (tag, hash) values (${migration.tag}, ${migration.hash})`;
+      });
     }
   } finally {
     await sql.end({ timeout: 5 });
@@ -75,7 +80,7 @@ export async function migrateDatabase(url: string | undefined, migrationsFolder:
  * its history in drizzle's table instead: rows there with our journal times are ours, and are copied
  * (drizzle's table itself is never changed).
  */
-async function appliedTags(sql: Sql, migrations: Migration[]): Promise<Set<string>> {
+async function appliedTags(sql: TransactionSql, migrations: Migration[]): Promise<Set<string>> {
   await sql`create table if not exists ${sql(migrationsTable)} (
     tag text primary key, hash text not null, applied_at timestamptz not null default now())`;
   const recorded = await sql<{ tag: string }[]>`select tag from ${sql(migrationsTable)}`;

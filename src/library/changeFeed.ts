@@ -39,6 +39,12 @@ export async function listenForChanges(
   session: Pick<LibrarySession, 'client' | 'userId'>,
   options: ChangeFeedOptions = {},
 ): Promise<ChangeFeed> {
+  if (session.client.pooled) {
+    // A transaction pooler gives LISTEN no connection of its own: it would hear nothing, or another client's.
+    options.log?.('Live refresh is off: the database is reached through a transaction pooler, where LISTEN hears nothing');
+    const quiet = new Emitter<void>();
+    return { onDidChange: quiet.event, dispose: async () => quiet.dispose() };
+  }
   const feed = new ListeningFeed(session.client.sql, session.userId, options);
   await feed.subscribe();
   feed.scheduleCheck();

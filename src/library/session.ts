@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { UserFacingError } from '../common/userError';
-import { createDatabaseClient, type ConnectionOptions, type DatabaseClient } from '../db/client';
+import { createDatabaseClient, reachedThroughPooler, type ConnectionOptions, type DatabaseClient } from '../db/client';
 import { postgresErrorCode } from '../db/errors';
 import { migrateDatabase } from '../db/migrate';
 import { checkSchema, type SchemaState } from '../db/schemaCheck';
@@ -79,10 +79,20 @@ export interface TeamSessionOptions {
 
 /** A team database: checks its tables (creating them only when allowed) and finds the member by email. */
 export async function openTeamSession(o: TeamSessionOptions): Promise<OpenedSession> {
-  const client = createDatabaseClient(o.url, { ...o.options, connect_timeout: 10 });
-  const close = closer(client, undefined);
+  const settings: ConnectionOptions = { ...o.options, connect_timeout: 10 };
+  // `prepare` set: the connection string said whether a transaction pooler is in between (teamConnection.ts).
+  let client = createDatabaseClient(o.url, settings, { pooled: o.options.prepare === false });
+  let close = closer(client, undefined);
   try {
-    await client.sql`select 1`;
+    if (o.options.prepare !== undefined) {
+      await client.sql`select 1`;
+    } else if (await reachedThroughPooler(client.sql)) {
+      // The detection prepared nothing: the same pool again, preparing nothing from now on.
+      await close();
+      client = createDatabaseClient(o.url, settings, { pooled: true });
+      close = closer(client, undefined);
+    }
+    if (client.pooled) o.log?.(`${o.label} is reached through a connection pooler: no prepared statements, and no live refresh (LISTEN)`);
     let schema = await checkSchema(client.sql, o.migrationsFolder);
     if (schema.state !== 'ready' && o.allowSchemaChanges) {
       o.log?.(`Team database schema is ${schema.state}: applying migrations (agentResources.team.allowSchemaChanges is on)`);

@@ -47,12 +47,12 @@ export function resolveTeamConnection(
   const rootCert = parsed?.searchParams.get('sslrootcert') ?? env.PGSSLROOTCERT;
   const caFile = rootCert ? expandEnv(rootCert, env) : settings.caFile ? expandEnv(settings.caFile, env) : undefined;
   const transport = transportOptions({ mode, caFile, host, port });
-  // Neither goes to the server as a startup parameter.
-  parsed?.searchParams.delete('sslmode');
-  parsed?.searchParams.delete('sslrootcert');
+  const pooler = poolerSaid(parsed?.searchParams.get('pgbouncer'));
+  // None goes to the server as a startup parameter.
+  for (const name of ['sslmode', 'sslrootcert', 'pgbouncer']) parsed?.searchParams.delete(name);
   return {
     url: parsed?.toString(),
-    options: { ...transport, ...driverCredentials(parsed, database, password) },
+    options: { ...transport, ...driverCredentials(parsed, database, password), ...pooler },
     target: { host, port, user, database },
     label: `${host}${port === 5432 ? '' : `:${port}`}${database ? `/${database}` : ''}`,
     password: password || undefined,
@@ -69,6 +69,14 @@ function driverCredentials(parsed: URL | undefined, database: string | undefined
     ...(parsed && database && parsed.pathname.length > 1 ? { database } : {}),
     ...(password ? { pass: saslPrep(password) } : {}),
   };
+}
+
+/**
+ * `pgbouncer=true` (Prisma's word for it): a transaction pooler is in between, so no statement is
+ * prepared; `pgbouncer=false`: none is (prepared statements, live refresh). Absent: session.ts detects it.
+ */
+function poolerSaid(value: string | null | undefined): { prepare?: boolean } {
+  return value === 'true' || value === 'false' ? { prepare: value === 'false' } : {};
 }
 
 /** A readable reason when the text is not a postgres:// URL; names no secret. */
@@ -91,6 +99,10 @@ export function connectionStringProblem(text: string): string | undefined {
         return 'The connection string has a % that does not start a valid escape such as %40 (write a % itself as %25)';
       }
       if (decoded.includes('\u0000')) return 'The connection string must not contain a NUL character (%00)';
+    }
+    const pooler = url.searchParams.get('pgbouncer');
+    if (pooler !== null && pooler !== 'true' && pooler !== 'false') {
+      return 'pgbouncer= in the connection string takes true (a transaction pooler such as PgBouncer is in between) or false';
     }
     return undefined;
   } catch {
