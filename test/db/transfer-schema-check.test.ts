@@ -80,9 +80,13 @@ describe('checkSchema', () => {
       assert.deepEqual(await checkSchema(sql, migrationsFolder), { state: 'missing' });
       await migrateDatabase(url, migrationsFolder);
       assert.deepEqual(await checkSchema(sql, migrationsFolder), { state: 'ready' });
-      await sql`alter table resource drop column pinned`;
+      // Cascade: the triggers that copy the pin into resource_tag depend on the column.
+      await sql`alter table resource drop column pinned cascade`;
       await sql`drop table resource_share cascade`;
-      assert.deepEqual(await checkSchema(sql, migrationsFolder), { state: 'incomplete', missing: ['column "resource.pinned"', 'table "resource_share"'] });
+      assert.deepEqual(await checkSchema(sql, migrationsFolder), {
+        state: 'incomplete',
+        missing: ['column "resource.pinned"', 'table "resource_share"'],
+      });
     } finally {
       await sql.end();
     }
