@@ -27,6 +27,8 @@ export async function startBenchServer(): Promise<BenchServer> {
     port,
     user: 'postgres',
     password,
+    // As a team server asks for it: the extension and the MCP server never send a password in clear text over TCP.
+    authMethod: 'scram-sha-256',
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--no-sync'],
