@@ -32,6 +32,11 @@ async function history(ctx: CommandContext, arg?: ResourceArgument, options: { l
   return page.versions;
 }
 
+/** The quick pick of a resource's history, from its newest version. */
+async function pickFromHistory(ctx: CommandContext, id: string): Promise<void> {
+  await showHistory(ctx, id, await ctx.library.history(id, { limit: 100 }));
+}
+
 async function showHistory(ctx: CommandContext, id: string, first: HistoryPage): Promise<void> {
   const [current, session] = await Promise.all([readable(ctx, id), ctx.library.session()]);
   const pick = vscode.window.createQuickPick<VersionItem>();
@@ -108,7 +113,7 @@ async function openComparison(ctx: CommandContext, id: string, version: number):
 async function compareVersion(ctx: CommandContext, arg?: ResourceArgument, options: { version?: number } = {}) {
   const id = await resourceIdFrom(ctx, arg, 'Compare a version of which resource?');
   if (!id) return undefined;
-  if (options.version === undefined) return history(ctx, isProgrammatic(arg) ? undefined : arg);
+  if (options.version === undefined) return pickFromHistory(ctx, id);
   return openComparison(ctx, id, options.version);
 }
 
@@ -132,10 +137,7 @@ async function restore(ctx: CommandContext, id: string, version: number, note: s
 async function restoreVersion(ctx: CommandContext, arg?: ResourceArgument, options: { version?: number; note?: string } = {}) {
   const id = await resourceIdFrom(ctx, arg, 'Restore a version of which resource?');
   if (!id) return undefined;
-  if (options.version === undefined) {
-    await history(ctx, isProgrammatic(arg) ? undefined : arg);
-    return undefined;
-  }
+  if (options.version === undefined) return pickFromHistory(ctx, id);
   return restore(ctx, id, options.version, options.note, isProgrammatic(arg));
 }
 
