@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from '../db/errors';
 import { resourceTypes, type Resource } from '../db/schema';
 import type { ResourceListItem } from '../db/queries';
 import { userMessage } from '../library/errors';
+import { parseSearchText } from '../library/searchText';
 import type { Library } from '../library/library';
 import { documentText } from '../library/text';
 import { variableNames } from '../library/variables';
@@ -27,6 +28,7 @@ const summarySchema = z.object({
   executionCount: z.number().int(),
   forkCount: z.number().int(),
   updatedAt: z.string().describe('ISO 8601, UTC'),
+  tags: z.array(z.string()).optional().describe('Its tags (of your own resources)'),
 });
 type Summary = z.infer<typeof summarySchema>;
 
@@ -75,6 +77,7 @@ function summary(resource: ResourceListItem | Resource, userId: string): Summary
     updatedAt: resource.updatedAt.toISOString(),
   };
   if (isPromptType(resource.resourceType)) out.prompt = promptName(resource);
+  if ('tags' in resource && out.owned) out.tags = resource.tags;
   return out;
 }
 
@@ -93,16 +96,27 @@ const searchResources = defineTool({
     'Finds saved prompts, workflows and agent configs whose name or description contains the query (case-insensitive), ' +
     'pinned first, then most recently updated. Pass nextCursor back as cursor for the next page.',
   input: z.strictObject({
-    query: z.string().optional().describe('Text to find in names and descriptions; omit to list everything'),
+    query: z
+      .string()
+      .optional()
+      .describe('Text to find in names and descriptions (tag:name in it filters by a tag); omit to list everything'),
     type: typeSchema.optional().describe('Only this type'),
+    tag: z.string().optional().describe('Only your resources with this tag'),
     scope: z.enum(['mine', 'public']).default('mine').describe("'mine': your library; 'public': what other users made public"),
     limit: z.number().int().min(1).max(100).default(20).describe('Results per page, 1 to 100'),
     cursor: z.string().optional().describe('nextCursor of the previous page'),
   }),
   output: z.object({ resources: z.array(summarySchema), nextCursor: z.string().optional() }),
   annotations: readOnly,
-  async run({ query, type, scope, limit, cursor }, { library, userId }) {
-    const page = await library.list(scope, { search: query, type, limit, cursor }).catch((err: unknown) => {
+  async run({ query, type, tag, scope, limit, cursor }, { library, userId }) {
+    // The words and tag:name as the tree's search box reads them.
+    const parsed = parseSearchText(query ?? '');
+    if (parsed.problem) throw new ArgumentProblem(parsed.problem);
+    if (tag !== undefined && parsed.tag !== undefined && tag.toLowerCase() !== parsed.tag) {
+      throw new ArgumentProblem(`Ask for one tag: \`tag\` is "${tag}" but the query says tag:${parsed.tag}.`);
+    }
+    const options = { search: parsed.search || undefined, type, tag: tag ?? parsed.tag, limit, cursor };
+    const page = await library.list(scope, options).catch((err: unknown) => {
       if (err instanceof ValidationError && err.issues.some((i) => i.field === 'cursor')) {
         throw new ArgumentProblem(
           'This cursor is not one search_resources gave for this search: pass nextCursor of the previous page, or none.',
@@ -124,8 +138,10 @@ const getResource = defineTool({
   annotations: readOnly,
   async run({ id }, { library, userId }) {
     const resource = await readable(library, id);
+    const tags = resource.userId === userId ? await library.resourceTags(resource.id) : undefined;
     return {
       ...summary(resource, userId),
+      ...(tags ? { tags } : {}),
       content: resource.content as Record<string, unknown>,
       text: documentText(resource.resourceType, resource.content),
       variables: promptVariables(resource),

@@ -10,6 +10,7 @@ interface Summary {
   isPublic: boolean;
   executionCount: number;
   forkCount: number;
+  tags?: string[];
 }
 
 describe('MCP tools: search, get, save, use, fork, with schemas both ways', function () {
@@ -108,6 +109,20 @@ describe('MCP tools: search, get, save, use, fork, with schemas both ways', func
     );
   });
 
+  it("search_resources filters by a tag (given as tag, or tag:name in the query as the tree's search box reads it)", async () => {
+    await team.sql`insert into resource_tag (resource_id, user_id, tag) values (${reviewId}, ${me.id}, 'go'), (${reviewId}, ${me.id}, 'review')`;
+    for (const args of [{ tag: 'go' }, { query: 'tag:go' }, { query: 'diff tag:Go' }, { tag: 'GO', query: 'tag:go' }]) {
+      const found = await callTool<{ resources: Summary[] }>(mcp, 'search_resources', args);
+      assert.deepEqual(
+        found.resources.map((r) => [r.id, r.tags]),
+        [[reviewId, ['go', 'review']]],
+        JSON.stringify(args),
+      );
+    }
+    const detail = await callTool<{ tags: string[] }>(mcp, 'get_resource', { id: reviewId });
+    assert.deepEqual(detail.tags, ['go', 'review']);
+  });
+
   it('get_resource gives the content, the text and the variables, by id or by prompt name', async () => {
     const byId = await callTool<{ content: { text: string }; text: string; variables: unknown[]; name: string }>(mcp, 'get_resource', {
       id: reviewId,
@@ -203,6 +218,9 @@ describe('MCP tools: search, get, save, use, fork, with schemas both ways', func
       ['save: text that is not text', 'save_resource', { name: 'n', text: 42 }, /Invalid arguments for tool save_resource.*text/],
       ['search: limit too big', 'search_resources', { limit: 1000 }, /Invalid arguments for tool search_resources.*limit/],
       ['search: unknown type', 'search_resources', { type: 'snippet' }, /Invalid arguments for tool search_resources.*type/],
+      ['search: two tags', 'search_resources', { query: 'tag:a tag:b' }, /Search one tag at a time/],
+      ['search: a tag and another in the query', 'search_resources', { tag: 'a', query: 'tag:b' }, /Ask for one tag/],
+      ['search: a tag of two words', 'search_resources', { tag: 'two words' }, /must be one word each/],
       [
         'search: a made-up cursor',
         'search_resources',
