@@ -21,6 +21,8 @@ export interface AddServerResult {
   replaced: boolean;
   /** Environment variables the user must set where the tool runs (team mode). */
   setInEnvironment: string[];
+  /** Ones the user may set there (team mode). */
+  mayBeSetInEnvironment: string[];
 }
 
 /** Merges the entry into the file; a file that cannot be read as JSON is left untouched, with what to do. */
@@ -36,10 +38,11 @@ async function addServerTo(ctx: CommandContext, client: McpClient, options: AddS
   if (!merged.ok) throw new UserFacingError(merged.problem.replace(format.file, file.fsPath));
   await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(file, '..'));
   await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(merged.text));
-  const setInEnvironment = team ? [...teamEnvFromUser] : [];
+  const setInEnvironment: string[] = team ? [...teamEnvFromUser.required] : [];
+  const mayBeSetInEnvironment: string[] = team ? [...teamEnvFromUser.optional] : [];
   ctx.log.info(`Added the library's MCP server to ${file.fsPath}`);
-  if (!options.folder) reportAdded(format.title, file, setInEnvironment);
-  return { file: file.fsPath, replaced: merged.replaced, setInEnvironment };
+  if (!options.folder) reportAdded(format.title, file, team !== undefined);
+  return { file: file.fsPath, replaced: merged.replaced, setInEnvironment, mayBeSetInEnvironment };
 }
 
 async function workspaceFolder(fileName: string): Promise<vscode.Uri | undefined> {
@@ -58,9 +61,9 @@ async function readIfExists(file: vscode.Uri): Promise<string | undefined> {
   }
 }
 
-function reportAdded(tool: string, file: vscode.Uri, setInEnvironment: string[]): void {
+function reportAdded(tool: string, file: vscode.Uri, team: boolean): void {
   const where = vscode.workspace.asRelativePath(file);
-  if (setInEnvironment.length === 0) {
+  if (!team) {
     notify(
       'info',
       `Added the library to ${tool} in ${where}. It points at this copy of the extension: run the command again after an update.`,
@@ -69,8 +72,8 @@ function reportAdded(tool: string, file: vscode.Uri, setInEnvironment: string[])
   }
   notify(
     'info',
-    `Added the team library to ${tool} in ${where}. Set ${setInEnvironment.join(' and ')} (the team connection string, your email) ` +
-      `where ${tool} runs: the file names them, never the password.`,
+    `Added the team library to ${tool} in ${where}. Set ${teamEnvFromUser.required.join(', ')} (the team connection string) where ${tool} ` +
+      `runs, and ${teamEnvFromUser.optional.join(', ')} if git's email is not the one the team knows: the file names them, never the password.`,
   );
 }
 

@@ -37,8 +37,8 @@ interface ClientFormat {
   /** Relative to the workspace folder. */
   file: string;
   serversKey: 'mcpServers' | 'servers';
-  /** How the tool's config refers to an environment variable. */
-  envReference: (name: string) => string;
+  /** How the tool's config refers to an environment variable; `optional`: unset is an empty value, not an error. */
+  envReference: (name: string, optional: boolean) => string;
   comments: boolean;
   stdioType: boolean;
 }
@@ -48,7 +48,7 @@ export const clientFormats: Record<McpClient, ClientFormat> = {
     title: 'Claude Code',
     file: '.mcp.json',
     serversKey: 'mcpServers',
-    envReference: (name) => `\${${name}}`,
+    envReference: (name, optional) => `\${${name}${optional ? ':-' : ''}}`,
     comments: false,
     stdioType: false,
   },
@@ -83,8 +83,12 @@ export interface TeamEntrySettings {
   caFile?: string;
 }
 
-/** The variables a team entry needs from the user's environment (the URL carries the password). */
-export const teamEnvFromUser = [mcpServerEnv.databaseUrl, mcpServerEnv.userEmail] as const;
+/**
+ * What a team entry takes from the user's environment: the URL (it carries the password; unset, the
+ * tool says so rather than the server quietly serving the local library) and the email, which may
+ * stay unset (the server then takes `git config user.email`).
+ */
+export const teamEnvFromUser = { required: [mcpServerEnv.databaseUrl], optional: [mcpServerEnv.userEmail] } as const;
 
 /**
  * The entry that starts the server with `node <serverScript>`: the local library, or in team mode
@@ -94,7 +98,9 @@ export function mcpServerEntry(client: McpClient, serverScript: string, team?: T
   const format = clientFormats[client];
   const entry: McpServerEntry = { ...(format.stdioType ? { type: 'stdio' as const } : {}), command: 'node', args: [serverScript] };
   if (!team) return entry;
-  const env: Record<string, string> = Object.fromEntries(teamEnvFromUser.map((name) => [name, format.envReference(name)]));
+  const env: Record<string, string> = {};
+  for (const name of teamEnvFromUser.required) env[name] = format.envReference(name, false);
+  for (const name of teamEnvFromUser.optional) env[name] = format.envReference(name, true);
   if (team.tlsMode) env[mcpServerEnv.tlsMode] = team.tlsMode;
   if (team.caFile) env[mcpServerEnv.caFile] = team.caFile;
   return { ...entry, env };

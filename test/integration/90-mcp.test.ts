@@ -148,10 +148,14 @@ describe('MCP: the library as an MCP server in VS Code, and in other agents’ c
 
     it('Add Library to Cursor in team mode names the variables to set, never the connection string', async () => {
       const folder = project();
-      const result = await vscode.commands.executeCommand<{ file: string; setInEnvironment: string[] }>('agentResources.addToCursor', {
-        folder,
-      });
-      assert.deepEqual(result?.setInEnvironment, ['AGENT_RESOURCES_DATABASE_URL', 'AGENT_RESOURCES_USER_EMAIL']);
+      const result = await vscode.commands.executeCommand<{ setInEnvironment: string[]; mayBeSetInEnvironment: string[] }>(
+        'agentResources.addToCursor',
+        { folder },
+      );
+      assert.deepEqual(
+        [result?.setInEnvironment, result?.mayBeSetInEnvironment],
+        [['AGENT_RESOURCES_DATABASE_URL'], ['AGENT_RESOURCES_USER_EMAIL']],
+      );
       const text = readFileSync(join(folder, '.cursor', 'mcp.json'), 'utf8');
       assert.ok(!text.includes(team.password) && !text.includes('127.0.0.1'), text);
       assert.deepEqual(readJson(join(folder, '.cursor', 'mcp.json')).mcpServers!['agent-resources'], {
@@ -185,7 +189,7 @@ describe('MCP: the library as an MCP server in VS Code, and in other agents’ c
       const result = await vscode.commands.executeCommand<{ file: string; replaced: boolean }>('agentResources.addToClaudeCode', {
         folder,
       });
-      assert.deepEqual(result, { file: join(folder, '.mcp.json'), replaced: false, setInEnvironment: [] });
+      assert.deepEqual(result, { file: join(folder, '.mcp.json'), replaced: false, setInEnvironment: [], mayBeSetInEnvironment: [] });
       assert.deepEqual(readJson(join(folder, '.mcp.json')), {
         mcpServers: { github, 'agent-resources': { command: 'node', args: [serverScript()] } },
         owner: 'ana',

@@ -111,7 +111,7 @@ describe('MCP client config files: our server merged into .mcp.json, .cursor/mcp
     const team = { tlsMode: 'verify-full', caFile: '/etc/ssl/team-ca.pem' };
     assert.deepEqual(mcpServerEntry('claude-code', script, team).env, {
       AGENT_RESOURCES_DATABASE_URL: '${AGENT_RESOURCES_DATABASE_URL}',
-      AGENT_RESOURCES_USER_EMAIL: '${AGENT_RESOURCES_USER_EMAIL}',
+      AGENT_RESOURCES_USER_EMAIL: '${AGENT_RESOURCES_USER_EMAIL:-}',
       AGENT_RESOURCES_TLS_MODE: 'verify-full',
       AGENT_RESOURCES_CA_FILE: '/etc/ssl/team-ca.pem',
     });
