@@ -44,7 +44,10 @@ DECLARE
   v_version integer;
   v_from_version integer;
 BEGIN
-  IF v_actor_text ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+  IF agent_resources_isolated() THEN
+    -- A member's login names its own user: a session setting cannot put another name on the version.
+    v_actor := coalesce(agent_resources_member_id(), NEW.user_id);
+  ELSIF v_actor_text ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
     v_actor := v_actor_text::uuid;
   END IF;
   SELECT max(version) INTO v_version FROM resource_version WHERE resource_id = NEW.id;

@@ -177,6 +177,16 @@ describe('team members kept apart by Postgres (row-level security)', function ()
     );
   });
 
+  it("a version's author is the member's login, whatever the session's actor setting says", async () => {
+    const mine = await bob.library.save(prompt('Bob versioned'));
+    await bob.sql.begin(async (tx) => {
+      await tx`select set_config('agent_resources.actor', ${alice.userId}, true)`;
+      await tx`update resource set content = '{"text":"changed"}' where id = ${mine.id}`;
+    });
+    const [latest] = await owner`select changed_by from resource_version where resource_id = ${mine.id} order by version desc limit 1`;
+    assert.equal(latest!.changed_by, bob.userId);
+  });
+
   it('the email setting cannot make B act as A: the login decides', async () => {
     const url = as(ownerUrl, bob.login, password);
     const [aliceEmail] = await owner<{ email: string }[]>`select email from "user" where id = ${alice.userId}`;

@@ -142,16 +142,20 @@ describe('Library (plain Node, real Postgres)', () => {
       assert.deepEqual(changes, [[], []]);
     });
 
-    it('a private resource forks through a live share token, and not through a revoked or expired one', async () => {
+    it('a private resource forks through a live share token this user redeemed, and not through a revoked or expired one', async () => {
       const secret = await other.save(agentConfig('Secret'));
       await rejectsNotFound(library.fork(secret.id), 'resource');
       const live = await other.share(secret.id);
+      await rejectsNotFound(library.fork(secret.id, { viaShareToken: live.shareToken }), 'resource');
+      assert.equal((await library.redeem(live.shareToken)).ok, true);
       const fork = await library.fork(secret.id, { viaShareToken: live.shareToken });
       assert.deepEqual([fork.userId, fork.parentResourceId, fork.content], [me.userId, secret.id, secret.content]);
 
       const revoked = await other.share(secret.id);
+      await library.redeem(revoked.shareToken);
       await other.revokeShare(revoked);
       const expired = await other.share(secret.id, { expiresInHours: 1 });
+      await library.redeem(expired.shareToken);
       await client.db
         .update(resourceShare)
         .set({ expiresAt: sql`localtimestamp - interval '1 minute'` })
@@ -177,6 +181,8 @@ describe('Library (plain Node, real Postgres)', () => {
     it('a resource read through a share token is gone (null) once its owner deletes it', async () => {
       const secret = await other.save(prompt('Doomed'));
       const share = await other.share(secret.id);
+      assert.equal(await library.get(secret.id, share.shareToken), null, 'not before this user redeemed it');
+      await library.redeem(share.shareToken);
       assert.equal((await library.get(secret.id, share.shareToken))?.id, secret.id);
       await other.delete(secret.id);
       assert.equal(await library.get(secret.id, share.shareToken), null);
