@@ -169,7 +169,9 @@ export class StorageService extends Disposable {
         mode === 'local'
           ? 'Connected to the local library'
           : `Connected to the team database ${session.label} as ${session.email}` +
-              (session.isolation === 'shared' ? ' (a shared login: members of this database can read each other\'s resources)' : ' (own login, row-level security)'),
+              (session.isolation === 'shared'
+                ? " (a shared login: members of this database can read each other's resources)"
+                : ' (own login, row-level security)'),
       );
       return session;
     } catch (err) {

@@ -44,7 +44,17 @@ export async function startTeamServer(packageRoot: string, options: TeamServerOp
   const port = await freePort();
   const server: ChildProcess = spawn(
     join(binDir, 'postgres'),
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...tlsArgs(root, options, osUser)],
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      ...tlsArgs(root, options, osUser),
+    ],
     { ...osUser, stdio: 'ignore' },
   );
   // A development server on this machine without TLS: the one kind the product connects to in plain text, when told so.

@@ -64,7 +64,14 @@ describe('the library view, as a person sees it in the browser', () => {
         'agentResources.userEmail': 'ui-tester@example.com',
         'agentResources.team.label': 'ui-team',
       },
-      env: { PGHOST: team.host, PGPORT: String(team.port), PGUSER: team.user, PGPASSWORD: team.password, PGDATABASE: team.database, PGSSLMODE: 'disable' },
+      env: {
+        PGHOST: team.host,
+        PGPORT: String(team.port),
+        PGUSER: team.user,
+        PGPASSWORD: team.password,
+        PGDATABASE: team.database,
+        PGSSLMODE: 'disable',
+      },
     });
     let ok = false;
     try {
