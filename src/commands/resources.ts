@@ -12,6 +12,7 @@ import { sharedScheme } from '../editor/sharedPreviews';
 import { typeNames } from '../views/presentation';
 import { isProgrammatic, optionsFrom, resourceIdFrom, type ResourceArgument } from './arguments';
 import type { CommandContext } from './context';
+import { copyToClipboard } from './clipboard';
 import { withCancellableProgress } from './progress';
 import { noLongerShared, readable, sharedReader } from './readable';
 import { validateName } from './save';
@@ -110,12 +111,12 @@ async function deliver(text: string, target: UseTarget): Promise<void> {
       await vscode.commands.executeCommand(chatCommand, { query: text, isPartialQuery: true });
       return;
     } catch {
-      await vscode.env.clipboard.writeText(text);
+      await copyToClipboard(text, 'the text', 'Chat is not available here either: open an editor and use Insert at Cursor.');
       notify('info', 'Chat is not available here: copied to the clipboard instead.');
       return;
     }
   }
-  await vscode.env.clipboard.writeText(text);
+  await copyToClipboard(text, 'the text', 'Open an editor and use Insert at Cursor instead.');
   if (target === 'insert') notify('info', 'No editor to insert into: copied to the clipboard instead.');
 }
 

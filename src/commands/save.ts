@@ -27,8 +27,21 @@ export function validateName(value: string): string | undefined {
   return result.success ? undefined : `The name ${result.error.issues[0]?.message}.`;
 }
 
-async function saveSelection(ctx: CommandContext, args: SaveArgs = {}): Promise<Resource | undefined> {
-  const editor = vscode.window.activeTextEditor;
+/**
+ * The editor context menu passes the document's URI (not options): its editor's selection is
+ * saved, with every prompt shown. A script or keybinding passes options, or nothing.
+ */
+function saveTarget(arg: SaveArgs | vscode.Uri | undefined): { editor: vscode.TextEditor | undefined; args: SaveArgs } {
+  const active = vscode.window.activeTextEditor;
+  if (!(arg instanceof vscode.Uri)) return { editor: active, args: arg ?? {} };
+  const uri = arg.toString();
+  const editor =
+    active?.document.uri.toString() === uri ? active : vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri);
+  return { editor, args: {} };
+}
+
+async function saveSelection(ctx: CommandContext, arg?: SaveArgs | vscode.Uri): Promise<Resource | undefined> {
+  const { editor, args } = saveTarget(arg);
   if (!editor || editor.selections.every((s) => s.isEmpty)) {
     throw new UserFacingError('Select the text to save in an editor first, then run Save as Resource.');
   }

@@ -7,6 +7,7 @@ import type { ShareInput } from '../db/validation';
 import { maskToken, shareStatus, typeNames } from '../views/presentation';
 import { isProgrammatic, resourceIdFrom, shareIdFrom, type ResourceArgument } from './arguments';
 import type { CommandContext } from './context';
+import { copyToClipboard } from './clipboard';
 import { withCancellableProgress } from './progress';
 import { sharedReader } from './readable';
 import { readShareBaseUrl } from '../storage/settings';
@@ -37,8 +38,14 @@ async function share(ctx: CommandContext, arg?: ResourceArgument, options?: Shar
   if (!input) return undefined;
   const created = await withCancellableProgress('Creating a share…', (token) => ctx.library.share(id, input, token));
   const text = shareText(created.shareToken);
-  await vscode.env.clipboard.writeText(text);
-  notify('info', `Share ${text === created.shareToken ? 'token' : 'link'} copied to the clipboard (${shareStatus(created)}).`);
+  const what = text === created.shareToken ? 'token' : 'link';
+  // The share exists either way: a failed copy says where to copy it from again.
+  await copyToClipboard(
+    text,
+    `the share ${what}`,
+    'The share was created: expand the resource in the library and use Copy Share Token on it.',
+  );
+  notify('info', `Share ${what} copied to the clipboard (${shareStatus(created)}).`);
   return created;
 }
 
@@ -112,8 +119,9 @@ async function copyShareToken(ctx: CommandContext, arg?: unknown): Promise<strin
   const found = await shareFrom(ctx, arg);
   if (!found) return undefined;
   const text = shareText(found.shareToken);
-  await vscode.env.clipboard.writeText(text);
-  notify('info', `Share ${text === found.shareToken ? 'token' : 'link'} copied to the clipboard.`);
+  const what = text === found.shareToken ? 'token' : 'link';
+  await copyToClipboard(text, `the share ${what}`, 'Try Copy Share Token again.');
+  notify('info', `Share ${what} copied to the clipboard.`);
   return text;
 }
 

@@ -11,17 +11,29 @@ export class Log implements vscode.Disposable {
   }
 
   info(message: string): void {
-    this.channel.info(this.clean(message));
+    this.write('info', message);
   }
 
   warn(message: string): void {
-    this.channel.warn(this.clean(message));
+    this.write('warn', message);
   }
 
   error(message: string, err?: unknown): void {
     // Never an error's raw message: drizzle's carries the statement's parameters.
     const detail = err === undefined ? '' : `: ${errorMessage(err)}`;
-    this.channel.error(this.clean(message + detail));
+    this.write('error', message + detail);
+  }
+
+  /**
+   * A line that cannot be written is dropped: once the window closes, the channel throws
+   * ("Channel has been closed"), and deactivate() must still release the local server.
+   */
+  private write(level: 'info' | 'warn' | 'error', message: string): void {
+    try {
+      this.channel[level](this.clean(message));
+    } catch {
+      // the window is closing: nobody is left to read it
+    }
   }
 
   clean(text: string): string {

@@ -3,6 +3,7 @@ import type { ResourceListItem } from '../db/queries';
 import type { ResourceShare, ResourceType } from '../db/schema';
 import type { ListKey } from '../model/libraryModel';
 import { visibleName } from '../db/validation';
+import { groupContextValue, resourceContextValue, shareContextValue } from './contextValues';
 import { maskToken, nameHighlights, resourceDescription, shareStatus, typeIcons, typeLabels, typeNames } from './presentation';
 
 export type LibraryNode = GroupNode | ResourceNode | ShareNode | LoadMoreNode;
@@ -20,14 +21,14 @@ export class GroupNode {
   }
 
   static ofType(type: ResourceType): GroupNode {
-    return new GroupNode(type, { label: typeLabels[type], icon: typeIcons[type], expanded: true, contextValue: `group.${type}` });
+    return new GroupNode(type, { label: typeLabels[type], icon: typeIcons[type], expanded: true, contextValue: groupContextValue(type) });
   }
 
   static ofTag(tag: string | null, count: number | undefined): GroupNode {
     const description = count === undefined ? undefined : String(count);
     return tag === null
-      ? new GroupNode('untagged', { label: 'Untagged', icon: 'circle-slash', expanded: false, contextValue: 'group.untagged' })
-      : new GroupNode(`tag:${tag}`, { label: tag, icon: 'tag', description, expanded: false, contextValue: 'group.tag' });
+      ? new GroupNode('untagged', { label: 'Untagged', icon: 'circle-slash', expanded: false, contextValue: groupContextValue('untagged') })
+      : new GroupNode(`tag:${tag}`, { label: tag, icon: 'tag', description, expanded: false, contextValue: groupContextValue('tag') });
   }
 
   toTreeItem(): vscode.TreeItem {
@@ -60,8 +61,7 @@ export class ResourceNode {
 
   /** Parts a menu's `when` clause matches: resource.<type>.<pinned|unpinned>.<public|private>.<own|foreign>. */
   get contextValue(): string {
-    const r = this.resource;
-    return `resource.${r.resourceType}.${r.pinned ? 'pinned' : 'unpinned'}.${r.isPublic ? 'public' : 'private'}.${this.own ? 'own' : 'foreign'}`;
+    return resourceContextValue(this.resource, this.own);
   }
 
   toTreeItem(): vscode.TreeItem {
@@ -95,7 +95,7 @@ export class ShareNode {
     item.id = this.id;
     item.description = shareStatus(this.share);
     item.iconPath = new vscode.ThemeIcon('link');
-    item.contextValue = 'share';
+    item.contextValue = shareContextValue;
     item.tooltip = `Share token (hidden). ${shareStatus(this.share)}. Created ${this.share.createdAt.toLocaleString()}.`;
     return item;
   }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { defaultLibraryHome } from '../../src/storage/local/libraryPaths';
 import { api, extensionId, treeRows } from './helpers';
 
 interface Manifest {
@@ -22,6 +23,9 @@ describe('activation and contributions', () => {
   it('activates without starting the database, then opens an empty local library on first need', async () => {
     const { storage } = await api();
     assert.equal(storage.state.mode, 'local');
+    // Activated, and still idle: no server started, not even the library's folder made.
+    assert.equal(storage.state.kind, 'idle', 'nothing connected during activation');
+    assert.ok(!existsSync(defaultLibraryHome()), `${defaultLibraryHome()} does not exist before the first need`);
     const rows = await treeRows();
     assert.equal(storage.state.kind, 'ready', 'asking for the tree started the local library');
     assert.deepEqual(rows, [], 'a fresh install has an empty library (the welcome view shows)');

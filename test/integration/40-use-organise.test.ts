@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { createResource, ensureUser, getResourceById } from '../../src/db/queries';
 import type { ImportReport } from '../../src/db/transfer';
 import type { Resource } from '../../src/db/schema';
-import { closeAllEditors, editorWithSelection, findNode, pick, resourceLabels, session, stubPrompts, treeRows, unique } from './helpers';
+import {
+  closeAllEditors,
+  editorWithSelection,
+  findNode,
+  pick,
+  resourceLabels,
+  session,
+  stubPrompts,
+  treeRows,
+  unique,
+  waitFor,
+} from './helpers';
 
 describe('use a resource', () => {
   afterEach(closeAllEditors);
@@ -239,8 +250,9 @@ describe('find and organise', () => {
       assert.equal((await resourceLabels()).length, 20);
       await vscode.commands.executeCommand('agentResources.loadMore', 'all');
       rows = await treeRows();
-      assert.equal(new Set(rows.map((r) => r.label)).size, 25, 'every resource once');
-      assert.ok(!rows.some((r) => r.label === 'Load more…'), 'no more pages');
+      const labels = rows.map((r) => r.label);
+      const expected = Array.from({ length: 25 }, (_, i) => `${many} ${String(i).padStart(2, '0')}`);
+      assert.deepEqual([...labels].sort(), expected, 'every resource once: all 25, none twice, no "Load more…" left');
     } finally {
       await config.update('view.pageSize', undefined, vscode.ConfigurationTarget.Global);
       await vscode.commands.executeCommand('agentResources.toggleGrouping');
@@ -265,6 +277,17 @@ describe('find and organise', () => {
       [theirs.name],
     );
     assert.match(rows[0]!.contextValue, /\.foreign$/);
+    // Read-only: it opens, an edit leaves its text as it is, and nothing can be saved.
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('agentResources.open', theirs.id);
+    const editor = await waitFor('its editor', () =>
+      vscode.window.activeTextEditor?.document.uri.toString() === uri.toString() ? vscode.window.activeTextEditor : undefined,
+    );
+    assert.equal(editor.document.getText(), 'w');
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'mine '));
+    assert.deepEqual([editor.document.getText(), editor.document.isDirty], ['w', false], 'the document took no edit');
+    assert.equal(await editor.document.save(), false, 'nothing to save');
+    assert.deepEqual((await getResourceById(s.db, other.id, theirs.id))!.content, { text: 'w' });
+    await closeAllEditors();
   });
 
   it('imports a prompts.chat CSV through importLibrary { uri }, skipping a bad row, and Use fills its ${x:default}', async () => {
@@ -305,7 +328,22 @@ describe('find and organise', () => {
     const exported = await vscode.commands.executeCommand<{ exported: number }>('agentResources.exportLibrary', {
       uri: vscode.Uri.file(join(dir, 'lib.json')),
     });
-    assert.ok(exported.exported >= 1);
+    // The file holds what it says: every resource of the user, b among them with its content.
+    const written = JSON.parse(readFileSync(join(dir, 'lib.json'), 'utf8')) as {
+      format: string;
+      resources: { name: string; resourceType: string; content: unknown }[];
+    };
+    assert.equal(written.format, 'agent-resources-library');
+    const s = await session();
+    const names = await s.client.sql<{ name: string }[]>`select name from resource where user_id = ${s.userId} order by created_at, id`;
+    assert.equal(exported.exported, names.length);
+    assert.deepEqual(
+      written.resources.map((r) => r.name),
+      names.map((r) => r.name),
+    );
+    const [current] = await s.client.sql<{ name: string }[]>`select name from resource where id = ${b.id}`;
+    const entry = written.resources.find((r) => r.name === current!.name);
+    assert.deepEqual([entry?.resourceType, entry?.content], ['workflow', { steps: [{ text: 'b' }] }]);
     const file = join(dir, 'import.json');
     writeFileSync(
       file,

@@ -84,7 +84,18 @@ describe('storage: team database and back', () => {
     } finally {
       prompts.restore();
     }
-    assert.equal(storage.state.kind, 'setup', 'the tables are missing and nothing was created without a yes');
+    assert.equal(storage.state.kind, 'setup', 'the tables are missing');
+    const tables = async () => {
+      const probe = createDatabaseClient(teamUrl, { max: 1 });
+      try {
+        return (await probe.sql<{ name: string }[]>`select tablename as name from pg_tables where schemaname = 'public'`).map(
+          (t) => t.name,
+        );
+      } finally {
+        await probe.close();
+      }
+    };
+    assert.deepEqual(await tables(), [], 'nothing was created without a yes');
     assert.deepEqual(await resourceLabels(), []);
     await vscode.commands.executeCommand('agentResources.createTeamSchema', { confirm: true });
     assert.equal(storage.state.kind, 'noUser', `no user ${email} in the team database yet`);

@@ -73,6 +73,7 @@ describe('a slow or cut connection (through a TCP proxy on 127.0.0.1)', () => {
     this.timeout(60_000);
     proxy.latency = { up: 0, down: 1500 };
     const progress = cancellingProgress(300);
+    const prompts = stubPrompts();
     let settled = false;
     try {
       const forking = vscode.commands.executeCommand('agentResources.fork', parent.id, { name: 'cancelled fork' }).then((r) => {
@@ -83,11 +84,18 @@ describe('a slow or cut connection (through a TCP proxy on 127.0.0.1)', () => {
       await vscode.commands.executeCommand('agentResources.showLog');
       assert.equal(settled, false, 'another command completed while the slow fork was still pending');
       assert.equal(await forking, undefined, 'the cancelled command resolves to nothing');
+      // ...as a failed one would: a cancel is told apart by saying nothing, where a failure shows an error.
+      assert.deepEqual(
+        prompts.messages.filter((m) => m.kind === 'error'),
+        [],
+        'no error for a cancel',
+      );
       assert.deepEqual(
         progress.shown.map((p) => [p.title, p.cancellable]),
         [['Forking…', true]],
       );
     } finally {
+      prompts.restore();
       progress.restore();
       proxy.latency = { up: 0, down: 0 };
     }

@@ -11,6 +11,8 @@ import { runTestsInHost } from '../host/run.mjs';
 
 const { values: flags } = parseArgs({ options: { electron: { type: 'boolean' }, host: { type: 'string' } } });
 const root = resolve(import.meta.dirname, '..', '..');
+// The extension's own bundles first, as `npm run build` makes them: the suite tests the code of this tree.
+execFileSync(process.execPath, [join(root, 'esbuild.mjs'), '--production'], { stdio: 'inherit', cwd: root });
 execFileSync(process.execPath, [join(root, 'test', 'integration', 'build.mjs')], { stdio: 'inherit', cwd: root });
 
 const workspace = mkdtempSync(join(tmpdir(), 'agent-resources-workspace-'));
@@ -47,7 +49,12 @@ try {
     code ||= restricted;
   }
 } finally {
-  stopOrphanedServers();
+  // A safety net only: the tests stop their servers and the window's deactivate() the local one.
+  const stopped = stopOrphanedServers();
+  if (stopped.length) {
+    console.error(`[test-host] stopped ${stopped.length} Postgres server(s) the run left running: ${stopped.join('; ')}`);
+    code ||= 1;
+  }
 }
 process.exit(code);
 
@@ -68,8 +75,10 @@ function addResults(file, extra) {
 /**
  * The extension starts its local Postgres detached (it outlives a window); the host is
  * killed at the end of a run, so stop the servers whose data folders the run created.
+ * @returns {string[]} what it stopped: `pid <n> (<data folder>)`
  */
 function stopOrphanedServers() {
+  const stopped = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     let cmdline;
     try {
@@ -82,13 +91,17 @@ function stopOrphanedServers() {
       cmdline[0]?.endsWith('/postgres') &&
       cmdline.includes('-D') &&
       dataDir.startsWith(tmpdir()) &&
-      /agent-resources-(host|team)-/.test(dataDir)
+      // A host run's own folders (its TMPDIR holds the team servers its tests start): never the
+      // servers of a plain-Node suite running beside it.
+      /\/agent-resources-(host|tmp)-/.test(dataDir)
     ) {
       try {
         process.kill(Number(pid), 'SIGINT');
+        stopped.push(`pid ${pid} (${dataDir})`);
       } catch {
         // already gone
       }
     }
   }
+  return stopped;
 }
