@@ -98,14 +98,16 @@ export class StorageService extends Disposable {
       return await Promise.race([work(session), cancelled]);
     } catch (err) {
       if (err instanceof CancelledError) throw err;
-      if (!isConnectionProblem(err) || this.current.kind !== 'ready' || this.current.session !== session) throw err;
+      if (!isConnectionProblem(err)) throw err;
       const described = describeConnectionError(err, this.lastTarget, this.secretList());
-      this.log.error(`Lost the connection: ${described.message}`);
       // The local server is ours: it is restarted by the reconnect, so say that instead.
       const shown: DescribedError =
         session.mode === 'local'
           ? { problem: 'lost', message: "The local library's database stopped unexpectedly; it is being restarted. Try again in a moment." }
           : described;
+      // Another operation on this session already reported the loss (a refresh that ran alongside): say the same, once more.
+      if (this.current.kind !== 'ready' || this.current.session !== session) throw new UserFacingError(shown.message, shown.problem);
+      this.log.error(`Lost the connection: ${described.message}`);
       // State first: closing a pool whose server is gone waits for its timeout, and a reconnect may finish meanwhile.
       this.setState({ kind: 'offline', mode: session.mode, label: session.label, error: shown });
       this.scheduleReconnect();
