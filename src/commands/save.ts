@@ -90,7 +90,7 @@ async function saveSelection(ctx: CommandContext, arg?: SaveArgs | vscode.Uri): 
   ctx.view.reveal(resource.id);
   notify(
     'info',
-    `Saved “${resource.name}” as a ${typeNames[type]}.`,
+    `Saved “${resource.name}” as ${type === 'agent_config' ? 'an' : 'a'} ${typeNames[type]}.`,
     { title: 'Open', command: 'agentResources.open', args: [resource.id] },
     { title: 'Share', command: 'agentResources.share', args: [resource.id] },
   );

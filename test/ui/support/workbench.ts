@@ -297,23 +297,24 @@ export class Workbench {
 
   /**
    * Answers VS Code's own file dialog (in the browser, a path in the quick input): a file to
-   * open or to save as, or a folder (typed, then its OK button).
+   * open or to save as, or a folder, typed and taken with the dialog's OK button.
    */
   async chooseFile(path: string): Promise<void> {
     await this.fileDialog();
     await this.typeInput(path);
-    await this.page.keyboard.press('Enter');
-    await this.page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout });
+    await this.acceptFileDialog();
   }
 
   async chooseFolder(path: string): Promise<void> {
     await this.fileDialog();
     await this.typeInput(`${path.replace(/\/+$/, '')}/`);
-    // The dialog lists the folder once it has read it; then OK takes it.
-    await this.page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row`).first().waitFor({ timeout });
-    // OK before the dialog has taken the typed path in does nothing: click until it closes.
+    await this.acceptFileDialog();
+  }
+
+  /** OK before the dialog has taken the typed path in does nothing: it is clicked until the dialog closes. */
+  private async acceptFileDialog(): Promise<void> {
     const ok = this.page.locator(`${QUICK_INPUT} .quick-input-action .monaco-button`).first();
-    await this.until('the file dialog to take the folder', async () => {
+    await this.until('the file dialog to take the path', async () => {
       if (!(await this.page.locator(QUICK_INPUT).isVisible())) return true;
       await ok.click({ timeout });
       return 'the dialog is still open';
@@ -380,8 +381,8 @@ export class Workbench {
     await this.page.keyboard.press('Control+P');
     await this.quickInput().waitFor({ timeout });
     await this.page.keyboard.type(fileName);
-    await this.page.locator(`${QUICK_INPUT} .monaco-list-row.focused`, { hasText: fileName }).waitFor({ timeout });
-    await this.page.keyboard.press('Enter');
+    // The workspace's files come from a search (ripgrep): slower than the palette on a busy machine.
+    await this.pickRow(fileName).first().click({ timeout: 60_000 });
     await this.activeTab(fileName).waitFor({ timeout });
   }
 
@@ -392,6 +393,14 @@ export class Workbench {
   /** The active editor (the text area a click focuses). */
   editor(): Locator {
     return this.page.locator(EDITOR).first();
+  }
+
+  /**
+   * Waits until the active editor has the keyboard: an editor opened from the tree takes it a
+   * moment later, and would close a quick input opened meanwhile.
+   */
+  async expectEditorFocus(): Promise<void> {
+    await this.page.locator(`${EDITOR}.focused`).waitFor({ timeout });
   }
 
   /** Clicks into the active editor and selects all of its text (Ctrl+A). */
@@ -459,7 +468,8 @@ export class Workbench {
       const answer = await probe();
       if (answer === true) return;
       const error = this.page.locator(TOAST).filter({ has: this.page.locator('.codicon-error') });
-      if (await error.count()) throw new Error(`waiting for ${what}, an error was shown: ${visibleText(await error.first().innerText())}`);
+      if (!this.page.isClosed() && (await error.count()))
+        throw new Error(`waiting for ${what}, an error was shown: ${visibleText(await error.first().innerText())}`);
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${answer}`);
       await new Promise((r) => setTimeout(r, 100));
     }
