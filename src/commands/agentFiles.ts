@@ -191,4 +191,10 @@ export function toUri(value: vscode.Uri | string | undefined): vscode.Uri | unde
   return typeof value === 'string' ? (value.includes('://') ? vscode.Uri.parse(value) : vscode.Uri.file(value)) : value;
 }
 
-export const agentFileCommands = { exportTo };
+/**
+ * Every resource the format fits, from the view's title menu: a title action gets the tree's
+ * focused row as its argument, which exportTo would take for the one resource to export.
+ */
+const exportAllTo = (ctx: CommandContext) => exportTo(ctx);
+
+export const agentFileCommands = { exportTo, exportAllTo };

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ResourceListItem } from '../db/queries';
-import { ResourceNode, ShareNode } from '../views/nodes';
+import { GroupNode, LoadMoreNode, ResourceNode, ShareNode } from '../views/nodes';
 import { typeNames } from '../views/presentation';
 import type { CommandContext } from './context';
 
@@ -9,11 +9,13 @@ export type ResourceArgument = string | ResourceNode | { id: string } | undefine
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A row of the tree: what a menu passes (a title menu too: the focused row, whichever it is). */
+const isTreeNode = (arg: unknown) =>
+  arg instanceof ResourceNode || arg instanceof ShareNode || arg instanceof GroupNode || arg instanceof LoadMoreNode;
+
 /** Programmatic calls pass ids or option objects and get no prompts. */
 export function isProgrammatic(arg: unknown): boolean {
-  return (
-    typeof arg === 'string' || (typeof arg === 'object' && arg !== null && !(arg instanceof ResourceNode) && !(arg instanceof ShareNode))
-  );
+  return typeof arg === 'string' || (typeof arg === 'object' && arg !== null && !isTreeNode(arg));
 }
 
 export async function resourceIdFrom(ctx: CommandContext, arg: ResourceArgument, placeHolder: string): Promise<string | undefined> {
@@ -46,7 +48,5 @@ export function shareIdFrom(arg: unknown): string | undefined {
 }
 
 export function optionsFrom<T extends object>(arg: unknown): Partial<T> {
-  return arg && typeof arg === 'object' && !(arg instanceof ResourceNode) && !(arg instanceof ShareNode) && !('id' in arg)
-    ? (arg as Partial<T>)
-    : {};
+  return arg && typeof arg === 'object' && !isTreeNode(arg) && !('id' in arg) ? (arg as Partial<T>) : {};
 }

@@ -38,15 +38,18 @@ export class LibraryView extends Disposable {
         this.warnOfSharedLogin(state);
       }),
     );
+    this.register(this.provider.onDidChangeViewState(() => this.warnOfSharedLogin(storage.state)));
     this.describeFilter();
   }
 
   /** Said where the resources are seen: with a shared login, nothing the database does keeps them apart. */
   private warnOfSharedLogin(state: StorageState): void {
     const shared = state.kind === 'ready' && state.session.isolation === 'shared';
-    this.treeView.message = shared
-      ? "Shared database login: members of this database can read each other's resources, public or not."
-      : undefined;
+    // Above the rows only: a tree with a message shows none of its welcome views (the status bar says it too).
+    this.treeView.message =
+      shared && this.provider.shownState === 'ready'
+        ? "Shared database login: members of this database can read each other's resources, public or not."
+        : undefined;
   }
 
   /** The view's own progress bar while the database starts, instead of a spinner forever. */

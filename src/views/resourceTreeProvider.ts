@@ -17,6 +17,9 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly nodes = new Map<string, LibraryNode>();
   private viewState: ViewState | undefined;
+  private readonly viewStateEmitter = this.register(new vscode.EventEmitter<ViewState>());
+  /** What the view shows: rows (`ready`), or the welcome view of a state. */
+  readonly onDidChangeViewState = this.viewStateEmitter.event;
 
   constructor(
     private readonly model: LibraryModel,
@@ -156,6 +159,11 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
     if (state === this.viewState) return;
     this.viewState = state;
     setContext(contextKeys.state, state);
+    this.viewStateEmitter.fire(state);
+  }
+
+  get shownState(): ViewState | undefined {
+    return this.viewState;
   }
 }
 

@@ -136,10 +136,12 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
   // run's (0700) folder and 1777, because other OS users reach a real machine's /tmp.
   const tmp = mkdtempSync(join(tmpdir(), 'agent-resources-tmp-'));
   chmodSync(tmp, 0o1777);
-  writeFileSync(
-    join(user, 'settings.json'),
-    JSON.stringify({ ...DEFAULT_SETTINGS, ...(trusted ? {} : RESTRICTED_SETTINGS), ...settings }, null, 2),
-  );
+  const settingsText = JSON.stringify({ ...DEFAULT_SETTINGS, ...(trusted ? {} : RESTRICTED_SETTINGS), ...settings }, null, 2);
+  writeFileSync(join(user, 'settings.json'), settingsText);
+  // Also where a remote window (code-server is one) keeps machine-scoped settings: from the User
+  // file VS Code drops them at its first settings write (e.g. Sort By), as its Settings UI would not write them there.
+  mkdirSync(join(userData, 'Machine'), { recursive: true });
+  writeFileSync(join(userData, 'Machine', 'settings.json'), settingsText);
   writeFileSync(dir('config.yaml'), 'auth: none\n');
 
   const port = await freePort();

@@ -1,5 +1,5 @@
 // Bundles the extension-host tests: one CommonJS file per test, `vscode` and mocha from the host.
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const dir = 'test/integration';
@@ -10,6 +10,8 @@ const entryPoints = [
     .map((f) => `${dir}/${f}`),
 ];
 
+// index.js runs every *.test.js it finds: a test since removed from the tree must not run on from an old build.
+rmSync('out/integration', { recursive: true, force: true });
 await esbuild.build({
   entryPoints,
   bundle: true,

@@ -370,6 +370,17 @@ export class Workbench {
     return said;
   }
 
+  /**
+   * The Output panel's line that matches `line` (spaces in the pattern as \\s: the editor shows
+   * no-break spaces), found with the panel's own filter (`filter`), as a person would.
+   */
+  async logLine(filter: string, line: RegExp): Promise<string> {
+    await this.page.locator('.part.panel input[placeholder="Filter"]').fill(filter);
+    const output = this.page.locator('.part.panel .monaco-editor .view-lines').filter({ hasText: line });
+    await output.waitFor({ timeout });
+    return visibleText(await output.innerText());
+  }
+
   statusBarItem(): Locator {
     return this.page.locator('[id="agent-resources.agent-resources.agentResources.storage"]');
   }
