@@ -7,7 +7,8 @@
 //   4. inside a real VS Code extension host: activate(), save-selection-to-visible, browsing the
 //      100,000-resource library page by page: memory and queries (bench/host/index.ts);
 //   5. in a real workbench: opening the view to rows shown, warm and cold, and Save as Resource
-//      through the UI to the row on screen (bench/lib/views.mjs);
+//      through the UI to the row on screen (bench/lib/views.mjs); then the same steps on a minimal
+//      extension with the same rows from memory (bench/floor-extension): the floor, and ours / floor;
 //   6. activate() in more fresh extension hosts;
 //   7. run after 4, on the same seeded database: the MCP server (dist/mcp.js) through a real SDK
 //      client over stdio (bench/mcp.ts);
@@ -356,7 +357,7 @@ async function views() {
     log,
   });
   notes.push(...result.notes);
-  details.view = { breakdown: result.breakdown, rows: result.rows };
+  details.view = { breakdown: result.breakdown, rows: result.rows, floor: result.floor };
   /** @param {'warm' | 'cold'} kind @param {string} part */
   const part = (kind, part) => result.breakdown[kind].map((b) => /** @type {any} */ (b)?.[part]).filter((v) => typeof v === 'number');
   const split = (/** @type {'warm' | 'cold'} */ kind) => {
@@ -383,12 +384,48 @@ async function views() {
       split('cold'),
     ),
   );
+  const floorSplit = () => {
+    const at = result.breakdown.floor.map((b) => /** @type {any} */ (b)?.clickToActivation).filter((v) => typeof v === 'number');
+    return at.length ? `median split: click to activation event ${Math.round(median(at))} ms` : undefined;
+  };
+  figures.push(
+    figure(
+      'ext.viewWarm.floor',
+      '  the floor: a minimal extension, the same rows from memory (same host, same steps)',
+      'ms',
+      result.floor.warm,
+      undefined,
+      floorSplit(),
+    ),
+    ratio('ext.viewWarm.floorRatio', '  open the view, ours / the floor', result.warm, result.floor.warm),
+  );
   figures.push(
     figure('ext.saveToVisibleUi', 'save-selection-to-visible through the UI (last Enter to the row in the view)', 'ms', result.save, {
       max: 150,
       text: '<= 150 ms',
     }),
+    figure('ext.saveToVisibleUi.floor', '  the floor: the minimal extension adds the row and reveals it', 'ms', result.floor.save),
+    ratio('ext.saveToVisibleUi.floorRatio', '  save to visible, ours / the floor', result.save, result.floor.save),
   );
+}
+
+/** Median over median, target <= 1.3x; min and max are the ratio's range over the two samples' extremes. @param {string} key @param {string} label @param {number[]} ours @param {number[]} floor @returns {Figure} */
+function ratio(key, label, ours, floor) {
+  const target = { max: 1.3, text: '<= 1.3x' };
+  if (!ours.length || !floor.length) return notMeasured(key, label, 'x', 'no samples of ours or of the floor', target);
+  const value = median(ours) / median(floor);
+  return {
+    key,
+    label,
+    unit: 'x',
+    median: value,
+    min: null,
+    max: null,
+    n: 1,
+    target,
+    holds: value <= target.max,
+    note: `medians ${Math.round(median(ours))} / ${Math.round(median(floor))} ms (${ours.length} and ${floor.length} samples)`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

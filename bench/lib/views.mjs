@@ -68,16 +68,16 @@ async function viewToRows(page) {
  * Where a view-to-rows sample went, from the logs of the window's extension host: the click to
  * VS Code activating the extension (log line), and the extension's own "Local library ready in N ms"
  * (attach, migrations check, user). Log times are wall-clock milliseconds of the same machine.
- * @param {string} logsDir @param {number} clickWall @param {number} total
+ * @param {string} logsDir @param {number} clickWall @param {number} total @param {string} [extensionId]
  */
-function breakdown(logsDir, clickWall, total) {
+function breakdown(logsDir, clickWall, total, extensionId = 'agent-resources.agent-resources') {
   const logs = extensionHostLogs(logsDir);
   const host = logs[logs.length - 1];
   if (!host) return undefined;
   const stamp = (/** @type {string} */ line) => new Date(line.slice(0, 23).replace(' ', 'T')).getTime();
   const activated = readFileSync(host, 'utf8')
     .split('\n')
-    .find((l) => l.includes('_doActivateExtension agent-resources.agent-resources'));
+    .find((l) => l.includes(`_doActivateExtension ${extensionId}`));
   let ready;
   try {
     const own = join(host, '..', 'agent-resources.agent-resources', 'Agent Resources.log');
@@ -323,6 +323,46 @@ function holdServer(root, storageDir, count) {
   });
 }
 
+/** The workbench run folder openWorkbench made: the one agent-resources-host-* folder not in `existing`. @param {Set<string>} existing */
+function newRunFolder(existing) {
+  const hostRoot = readdirSync(tmpdir()).find((n) => n.startsWith('agent-resources-host-') && !existing.has(n));
+  if (!hostRoot) throw new Error('could not find the workbench run folder');
+  return join(tmpdir(), hostRoot);
+}
+
+/**
+ * The floor: bench/floor-extension (the same view and rows from memory, a save that adds the row
+ * and reveals it) in its own workbench of the same VS Code, timed by the same steps as ours.
+ * @param {{ root: string, workspace: string, runs: number, saveRuns: number, libraryRows: number }} options
+ */
+async function measureFloor({ root, workspace, runs, saveRuns, libraryRows }) {
+  const { openWorkbench } = await import('../../test/host/run.mjs');
+  const existing = new Set(readdirSync(tmpdir()));
+  const wb = await openWorkbench({
+    extensionPath: join(root, 'bench', 'floor-extension'),
+    workspacePath: workspace,
+    env: { AGENT_RESOURCES_FLOOR_ROWS: String(libraryRows) },
+  });
+  const out = { warm: /** @type {number[]} */ ([]), save: /** @type {number[]} */ ([]), breakdown: /** @type {unknown[]} */ ([]) };
+  try {
+    const logsDir = join(newRunFolder(existing), 'user-data', 'logs');
+    /** @type {Set<string>} */
+    const known = new Set();
+    await waitForExtensionHost(logsDir, known);
+    for (let run = 0; run < runs; run++) {
+      if (run > 0) await freshWindow(wb.page, logsDir, known);
+      const r = await viewToRows(wb.page);
+      out.warm.push(r.ms);
+      await sleep(300);
+      out.breakdown.push(breakdown(logsDir, r.clickWall, r.ms, 'agent-resources-bench.agent-resources-floor'));
+    }
+    if (saveRuns > 0) out.save = await saveThroughUi(wb.page, saveRuns);
+    return out;
+  } finally {
+    await wb.close();
+  }
+}
+
 /**
  * @param {{ root: string, warmRuns: number, coldRuns: number, saveRuns: number, libraryRows: number, log: (s: string) => void }} options
  */
@@ -340,15 +380,14 @@ export async function measureViews({ root, warmRuns, coldRuns, saveRuns, library
     cold: /** @type {number[]} */ ([]),
     rows: /** @type {number[]} */ ([]),
     save: /** @type {number[]} */ ([]),
-    breakdown: /** @type {{ warm: unknown[], cold: unknown[] }} */ ({ warm: [], cold: [] }),
+    breakdown: /** @type {{ warm: unknown[], cold: unknown[], floor: unknown[] }} */ ({ warm: [], cold: [], floor: [] }),
+    floor: { warm: /** @type {number[]} */ ([]), save: /** @type {number[]} */ ([]) },
     notes: /** @type {string[]} */ ([]),
   };
   try {
-    // The run's folder is the one new agent-resources-host-* folder in our own temp folder.
-    const hostRoot = readdirSync(tmpdir()).find((n) => n.startsWith('agent-resources-host-') && !existing.has(n));
-    if (!hostRoot) throw new Error('could not find the workbench run folder');
+    const runFolder = newRunFolder(existing);
     // The extension's local library in that run: the run's XDG data folder (the harness sets it).
-    const storageDir = join(tmpdir(), hostRoot, 'xdg-data', 'agent-resources');
+    const storageDir = join(runFolder, 'xdg-data', 'agent-resources');
     hold = /** @type {{ release(): Promise<void> }} */ (await holdServer(root, storageDir, libraryRows));
     // As root the cluster lives under /var/lib/agent-resources; the library folder names it.
     const location = join(storageDir, 'cluster-location');
@@ -356,7 +395,7 @@ export async function measureViews({ root, warmRuns, coldRuns, saveRuns, library
     log(`local library with ${libraryRows} resources running (held by the bench, as by another window)`);
     await sleep(1500);
 
-    const logsDir = join(tmpdir(), hostRoot, 'user-data', 'logs');
+    const logsDir = join(runFolder, 'user-data', 'logs');
     /** @type {Set<string>} */
     const known = new Set();
     await waitForExtensionHost(logsDir, known);
@@ -397,9 +436,20 @@ export async function measureViews({ root, warmRuns, coldRuns, saveRuns, library
       out.breakdown.cold.push(breakdown(logsDir, r.clickWall, r.ms));
     }
     log(`cold view-to-rows: ${out.cold.map((m) => m.toFixed(0)).join(', ')} ms`);
-    return out;
   } finally {
     await hold?.release().catch(() => {});
     await wb.close();
   }
+  // After ours, with our workbench closed: one VS Code running at a time, as for ours.
+  try {
+    const floor = await measureFloor({ root, workspace, runs: warmRuns, saveRuns, libraryRows });
+    out.floor = { warm: floor.warm, save: floor.save };
+    out.breakdown.floor = floor.breakdown;
+    log(
+      `floor view-to-rows: ${floor.warm.map((m) => m.toFixed(0)).join(', ')} ms; save: ${floor.save.map((m) => m.toFixed(0)).join(', ')} ms`,
+    );
+  } catch (err) {
+    out.notes.push(`floor: ${/** @type {Error} */ (err).message.split('\n')[0]}`);
+  }
+  return out;
 }
