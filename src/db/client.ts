@@ -29,6 +29,10 @@ export function createDatabaseClient(url: string | undefined, options: Connectio
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
+    // postgres.js 3.4.9 fetches array types on every new connection and drops that query's promise:
+    // a connection lost while it runs (a restarted server, a cut network) is an unhandled rejection
+    // nobody can catch (porsager/postgres#1192, #1223). No statement here needs them.
+    fetch_types: false,
     ...options,
     ...(pooled ? { prepare: false } : {}),
     connection: { TimeZone: 'UTC', application_name: 'agent-resources', ...options.connection },

@@ -51,6 +51,7 @@ export async function migrateDatabase(url: string | undefined, migrationsFolder:
     ...options,
     max: 1,
     prepare: false,
+    fetch_types: false, // as client.ts: a lost connection would leave an unhandled rejection
     onnotice: () => {},
     connection: { TimeZone: 'UTC', application_name: 'agent-resources-migrate', ...options.connection },
   };

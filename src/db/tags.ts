@@ -9,7 +9,8 @@ import { requireOwnResource } from './versions';
 // Written out in full, as the list's share count is: in a select list drizzle drops table names.
 // Sorted here, not by Postgres: an ORDER BY inside the aggregate is a sort per row of the page.
 /** The list's tags column: the row's tags, sorted (one short range of resource_tag's key per row of a page). */
-export const listTags = sql<string[]>`(select coalesce(array_agg(t.tag::text), '{}'::text[])
+// JSON, not an array: the client fetches no array types (client.ts), and json is parsed without them.
+export const listTags = sql<string[]>`(select coalesce(json_agg(t.tag), '[]'::json)
   from resource_tag t where t.resource_id = "resource"."id")`.mapWith((tags: string[]) => [...tags].sort());
 
 /** The join to the user's rows of one tag, whose index (resource_tag_list_idx) is in the list's default order. */

@@ -269,6 +269,19 @@ describe('faults: connections cut and slowed by a TCP proxy on 127.0.0.1, server
     survived.push('session ended by the server mid-fork');
   });
 
+  it('a new connection whose first statement fails (a 1 ms statement_timeout cancels it): the caller gets the error, the driver leaves no uncaught one', async () => {
+    // postgres.js 3.4.9 sends an array-types query of its own first unless told not to, and drops
+    // that promise: when it fails (cancelled here, or its connection lost as a server restarts) the
+    // rejection is unhandled (porsager/postgres#1192). The extension host counts each one.
+    const client = createDatabaseClient(url, { max: 1, connection: { statement_timeout: 1 } });
+    clients.add(client);
+    const err = await failureOf(client.sql`select pg_sleep(0.05)`);
+    assert.equal((err as { code?: string }).code, '57014', String(err));
+    await discard(client);
+    await sleep(50);
+    survived.push('first statement cancelled');
+  });
+
   it('a query error is not a connection problem, even when its parameters say "TLS certificate" or "Connection terminated"', async () => {
     const err = await failureOf(
       direct.db.insert(resource).values({

@@ -219,7 +219,7 @@ describe('schema', () => {
 
       const [left] = await client.sql`select
         (select count(*)::int from resource where user_id = ${doomed}) as resources,
-        (select count(*)::int from resource_share where resource_id = any(${[own.id, second.id]}::uuid[])) as shares,
+        (select count(*)::int from resource_share where resource_id = any(string_to_array(${[own.id, second.id].join(',')}, ',')::uuid[])) as shares,
         (select count(*)::int from message where user_id = ${doomed}) as messages`;
       assert.deepEqual({ ...left }, { resources: 0, shares: 0, messages: 0 });
       const fork = await rawResource(client.sql, othersFork.id);
@@ -298,7 +298,7 @@ describe('schema', () => {
         await planned.sql`insert into resource (user_id, name, description, resource_type, content, pinned, created_at, updated_at)
           select u.id, 'Resource ' || g, 'About thing ' || (g % 97), 'workflow', '{"steps":[{"text":"x"}]}', g % 40 = 0,
                  timestamp '2024-01-01' + g * interval '1 minute', timestamp '2024-01-01' + g * interval '1 minute'
-          from unnest(${users.map((u) => u.id)}::uuid[]) as u(id) cross join generate_series(1, 1000) g`;
+          from unnest(string_to_array(${users.map((u) => u.id).join(',')}, ',')::uuid[]) as u(id) cross join generate_series(1, 1000) g`;
         await planned.sql`analyze`;
       });
       after(() => planned.close());

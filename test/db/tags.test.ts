@@ -93,7 +93,7 @@ describe('tags', function () {
       'tags',
       /at most 20 per resource \(there are 21\)/,
     );
-    const [{ tags } = { tags: [] }] = await client.sql`select array_agg(tag) as tags from resource_tag where resource_id = ${r.id}`;
+    const [{ tags } = { tags: [] }] = await client.sql`select json_agg(tag) as tags from resource_tag where resource_id = ${r.id}`;
     assert.deepEqual(tags, ['kept']);
     await rejectsValidation(getUserResources(client.db, owner, { tag: 'two words' }), 'tag', /has a space/);
   });

@@ -80,7 +80,7 @@ describe('share tokens', function () {
 
     const tokenStats = (ids: string[]) => client.sql`select count(*)::int as shares, count(distinct share_token)::int as tokens,
         count(*) filter (where share_token ~ '^[A-Za-z0-9]{32}$')::int as well_formed
-      from resource_share where resource_id = any(${ids}::uuid[])`;
+      from resource_share where resource_id = any(string_to_array(${ids.join(',')}, ',')::uuid[])`;
 
     it('10,000 shares with generated tokens insert cleanly: 10,000 distinct well-formed tokens in the table', async () => {
       const owner = await newUser(client, 'sharer10k');

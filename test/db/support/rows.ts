@@ -29,11 +29,17 @@ export async function snapshot(sql: Sql, userIds: string[]) {
   const text = async (query: Promise<{ t: string }[]>) => (await query).map((r) => r.t);
   return {
     counts: await tableCounts(sql),
-    users: await text(sql`select u::text as t from "user" u where id = any(${userIds}::uuid[]) order by id`),
-    resources: await text(sql`select r::text as t from resource r where user_id = any(${userIds}::uuid[]) order by id`),
+    users: await text(
+      sql`select u::text as t from "user" u where id = any(string_to_array(${userIds.join(',')}, ',')::uuid[]) order by id`,
+    ),
+    resources: await text(
+      sql`select r::text as t from resource r where user_id = any(string_to_array(${userIds.join(',')}, ',')::uuid[]) order by id`,
+    ),
     shares: await text(sql`select s::text as t from resource_share s join resource r on r.id = s.resource_id
-      where r.user_id = any(${userIds}::uuid[]) order by s.id`),
-    messages: await text(sql`select m::text as t from message m where user_id = any(${userIds}::uuid[]) order by id`),
+      where r.user_id = any(string_to_array(${userIds.join(',')}, ',')::uuid[]) order by s.id`),
+    messages: await text(
+      sql`select m::text as t from message m where user_id = any(string_to_array(${userIds.join(',')}, ',')::uuid[]) order by id`,
+    ),
   };
 }
 
@@ -65,7 +71,7 @@ export async function setTimestamps(sql: Sql, ids: string[], fields: { updatedAt
   await sql`update resource set
     updated_at = coalesce(${fields.updatedAt ?? null}::timestamp, updated_at),
     created_at = coalesce(${fields.createdAt ?? null}::timestamp, created_at)
-    where id = any(${ids}::uuid[])`;
+    where id = any(string_to_array(${ids.join(',')}, ',')::uuid[])`;
 }
 
 export const prompt = (name = 'A prompt', extra: Partial<CreateResourceInput> = {}): CreateResourceInput => ({
@@ -97,9 +103,9 @@ export const randomId = (): string => randomUUID();
  */
 export async function fingerprint(sql: Sql, userIds: string[]) {
   const [row] = await sql<{ owned: string | null }[]>`
-    select md5(coalesce((select string_agg(r::text, ',' order by r.id) from resource r where r.user_id = any(${userIds}::uuid[])), '')
+    select md5(coalesce((select string_agg(r::text, ',' order by r.id) from resource r where r.user_id = any(string_to_array(${userIds.join(',')}, ',')::uuid[])), '')
       || coalesce((select string_agg(s::text, ',' order by s.id) from resource_share s join resource r on r.id = s.resource_id
-                   where r.user_id = any(${userIds}::uuid[])), '')
-      || coalesce((select string_agg(m::text, ',' order by m.id) from message m where m.user_id = any(${userIds}::uuid[])), '')) as owned`;
+                   where r.user_id = any(string_to_array(${userIds.join(',')}, ',')::uuid[])), '')
+      || coalesce((select string_agg(m::text, ',' order by m.id) from message m where m.user_id = any(string_to_array(${userIds.join(',')}, ',')::uuid[])), '')) as owned`;
   return { counts: await tableCounts(sql), owned: row!.owned };
 }
