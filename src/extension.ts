@@ -10,6 +10,7 @@ import { LibraryModel } from './model/libraryModel';
 import { HistoryPolicySync } from './storage/historyPolicy';
 import { TeamSecrets } from './storage/secrets';
 import { onDidChangeViewSettings, readViewSettings } from './storage/settings';
+import { LiveChanges } from './storage/liveChanges';
 import { StorageService } from './storage/storageService';
 import { LibraryView } from './views/libraryView';
 import { StorageStatusBar } from './views/statusBar';
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): AgentResourcesApi {
     files,
     previews,
     new StorageStatusBar(storage),
+    new LiveChanges(storage, view.treeView, library, () => model.invalidate(), log),
     mcpServers,
     vscode.lm.registerMcpServerDefinitionProvider(mcpProviderId, mcpServers),
     vscode.workspace.registerFileSystemProvider(resourceScheme, files, { isCaseSensitive: true }),
