@@ -23,9 +23,14 @@ const restoreButton = { iconPath: new vscode.ThemeIcon('discard'), tooltip: 'Res
  * (`{ limit, before }` pages). From a menu or the palette: a quick pick of them with their notes and
  * dates, where Enter compares a version with the current one and a button restores it.
  */
-async function history(ctx: CommandContext, arg?: ResourceArgument, options: { limit?: number; before?: number } = {}) {
-  const programmatic = isProgrammatic(arg);
-  const id = await resourceIdFrom(ctx, arg, 'Show the history of which resource?');
+async function history(ctx: CommandContext, arg?: ResourceArgument | vscode.Uri, options: { limit?: number; before?: number } = {}) {
+  // The editor title menu passes its document's URI: that resource's history, shown as from any menu.
+  const uri = arg instanceof vscode.Uri ? arg : undefined;
+  const programmatic = !uri && isProgrammatic(arg);
+  const id =
+    uri?.scheme === resourceScheme
+      ? resourceIdOf(uri)
+      : await resourceIdFrom(ctx, uri ? undefined : (arg as ResourceArgument), 'Show the history of which resource?');
   if (!id) return undefined;
   const page = await ctx.library.history(id, { limit: options.limit ?? 100, before: options.before });
   if (!programmatic) await showHistory(ctx, id, page);

@@ -66,7 +66,8 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
       ctime: version.createdAt.getTime(),
       mtime: version.updatedAt.getTime(),
       size: version.size,
-      permissions: version.readonly ? vscode.FilePermission.Readonly : undefined,
+      // The database's side of a comparison (`?current`) is read-only, whatever the editor's document is.
+      permissions: version.readonly || uri.query === 'current' ? vscode.FilePermission.Readonly : undefined,
     };
   }
 
@@ -77,6 +78,8 @@ export class ResourceFileSystem extends Disposable implements vscode.FileSystemP
 
   async writeFile(uri: vscode.Uri, bytes: Uint8Array): Promise<void> {
     const id = resourceIdOf(uri);
+    if (uri.query === 'current')
+      throw vscode.FileSystemError.NoPermissions('The database’s side of the comparison is read-only: edit and save your side.');
     const version = this.loaded.get(id) ?? (await this.load(uri));
     if (version.readonly)
       throw vscode.FileSystemError.NoPermissions('This resource belongs to someone else: fork it to edit your own copy.');

@@ -82,6 +82,20 @@ export class Workbench {
     await this.page.screenshot({ path: join(results, `ui-${name}.png`) });
   }
 
+  /** Reloads the window (Developer: Reload Window, as the browser's reload): the same user data, a new extension host. */
+  async reload(): Promise<void> {
+    await this.page.reload();
+    await this.page.locator('.monaco-workbench .activitybar').waitFor({ timeout: 60_000 });
+  }
+
+  /** Hides the secondary side bar (VS Code's chat may open it at startup, taking half the window) with View: Hide Secondary Side Bar. */
+  async hideSecondarySideBar(): Promise<void> {
+    const bar = this.page.locator('.part.auxiliarybar');
+    if (!(await bar.isVisible())) return;
+    await this.palette('Hide Secondary Side Bar', 'View');
+    await bar.waitFor({ state: 'hidden', timeout });
+  }
+
   // --- the Agent Resources view
 
   async showLibrary(): Promise<void> {
@@ -348,6 +362,14 @@ export class Workbench {
 
   async clickToastButton(text: string | RegExp, button: string): Promise<void> {
     await this.toast(text).first().getByRole('button', { name: button, exact: true }).click({ timeout });
+  }
+
+  /** Closes the notification that says `text` (its X), leaving the others. */
+  async dismissToast(text: string | RegExp): Promise<void> {
+    const toast = this.toast(text).first();
+    await toast.hover();
+    await toast.locator('.codicon-notifications-clear').click({ timeout });
+    await toast.waitFor({ state: 'detached', timeout });
   }
 
   /** Closes every notification on screen, so the next one is told apart. */
