@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { drove } from './support/coverage';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createDatabaseClient } from '../../src/db/client';
@@ -98,6 +99,7 @@ describe('history and compare, as a person sees them in the browser', () => {
       await diff.locator('.editor.original .view-lines', { hasText: 'Write release notes for {{version}}.' }).waitFor({ timeout: 30_000 });
       await diff.locator('.editor.modified .view-lines', { hasText: 'with links' }).waitFor({ timeout: 30_000 });
       assert.match(await page.locator('.tabs-container .tab.active').innerText(), /version 1 ↔ current/);
+      drove('agentResources.history', 'a resource’s context menu (Show History…), then Enter on a version');
       await page.screenshot({ path: join(screenshots, 'history-diff.png') });
       ok = true;
     } finally {

@@ -4,6 +4,7 @@ import type { Resource, ResourceShare } from '../../src/db/schema';
 import { groupContextValue, resourceContextValue, shareContextValue } from '../../src/views/contextValues';
 import { maskToken } from '../../src/views/presentation';
 import { menu, shownTitles, titleOf, when, type Context, type MenuEntry } from './support/manifest';
+import { drove } from './support/coverage';
 import { startTeam, type Team } from './support/team';
 import { useWorkbench } from './support/workbench';
 
@@ -93,6 +94,7 @@ describe('menus: every item of package.json shows where its when clause puts it,
 
     await w.chooseMoreAction(titleOf('agentResources.browsePublic'));
     await w.row('Style guide').waitFor();
+    drove('agentResources.browsePublic', 'the view’s "..." menu');
     await expectMenusOf('Style guide', resourceContextValue(theirs, false), 'menu-foreign-resource');
     await w.chooseMoreAction(titleOf('agentResources.browsePublic'));
     await w.row('Code reviewer').waitFor();
@@ -128,9 +130,11 @@ describe('menus: every item of package.json shows where its when clause puts it,
     await w.clickTitle(titleOf('agentResources.search'));
     await w.answer('Matches names and descriptions', 'checklist');
     await w.expectRows(['Workflows', 'Release checklist']);
+    drove('agentResources.search', 'the view’s title bar');
     await expectTitle({ view, 'agentResources.filtered': true, 'agentResources.mode': 'team' });
     await w.clickTitle(titleOf('agentResources.clearSearch'));
     await w.row('Code reviewer').waitFor();
+    drove('agentResources.clearSearch', 'the view’s title bar');
     assert.deepEqual(neverShown('view/title'), [], 'entries of view/title that never show');
   });
 

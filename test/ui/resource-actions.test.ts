@@ -6,6 +6,7 @@ import { createResource, getResourceById } from '../../src/db/queries';
 import type { Resource } from '../../src/db/schema';
 import { maskToken } from '../../src/views/presentation';
 import { titleOf } from './support/manifest';
+import { drove } from './support/coverage';
 import { startTeam, type Team } from './support/team';
 import { useWorkbench } from './support/workbench';
 
@@ -48,10 +49,12 @@ describe('a resource’s inline buttons and context menu, as a person uses them'
     await w.expectRows(['Workflows', 'Release checklist', 'Prompts', 'Code reviewer', 'Bug triage']);
     assert.ok((await w.inlineActions('Code reviewer')).includes(title('unpin')));
     assert.equal((await getResourceById(team.client.db, team.userId, reviewer.id))!.pinned, true);
+    drove('agentResources.pin', 'a row’s inline button');
     await w.shot('pinned');
     await w.clickInline('Code reviewer', title('unpin'));
     await w.expectRows(['Workflows', 'Release checklist', 'Prompts', 'Bug triage', 'Code reviewer']);
     assert.equal((await getResourceById(team.client.db, team.userId, reviewer.id))!.pinned, false);
+    drove('agentResources.unpin', 'a row’s inline button');
   });
 
   it('Use (inline) asks for {{diff}}, then copies the filled prompt to the browser’s clipboard', async () => {
@@ -64,6 +67,7 @@ describe('a resource’s inline buttons and context menu, as a person uses them'
     await w.pick('Copy to Clipboard');
     assert.equal(await w.clipboardChangedFrom('before'), 'Review my change');
     assert.match(await w.rowDescription('Code reviewer'), /1 use/);
+    drove('agentResources.use', 'a row’s inline button (a prompt)');
   });
 
   it('Share (menu) with a custom expiry and one use: the token is on the clipboard, the share under the resource', async () => {
@@ -88,6 +92,7 @@ describe('a resource’s inline buttons and context menu, as a person uses them'
       [token],
     );
     assert.ok(!toast.includes(token), 'the notification does not show the token');
+    drove('agentResources.share', 'a resource’s context menu');
     await w.dismissToasts();
     await w.row('Code reviewer').locator('.monaco-tl-twistie').click();
     await w.row(maskToken(token)).waitFor();
@@ -102,6 +107,7 @@ describe('a resource’s inline buttons and context menu, as a person uses them'
     await w.clickInline(label, title('copyShareToken'));
     assert.equal(await w.clipboardChangedFrom('before'), share!.share_token);
     await w.expectToast('Share token copied to the clipboard.');
+    drove('agentResources.copyShareToken', 'a share row’s inline button');
     await w.dismissToasts();
     await w.chooseFromContextMenu(label, title('revokeShare'));
     const said = await w.answerDialog(/Revoke share/, 'Revoke');
@@ -109,6 +115,7 @@ describe('a resource’s inline buttons and context menu, as a person uses them'
     assert.ok(!said.includes(share!.share_token), 'the dialog shows the token masked');
     await w.row(label).waitFor({ state: 'detached' });
     assert.deepEqual(await shares(reviewer.id), []);
+    drove('agentResources.revokeShare', 'a share row’s context menu');
   });
 
   it('Fork, Rename, Toggle Public, Set Tags and Delete (menu), with the input boxes’ validation', async () => {
@@ -122,14 +129,17 @@ describe('a resource’s inline buttons and context menu, as a person uses them'
     await w.expectToast('Forked into your library as “My reviewer”.');
     await w.row('My reviewer').waitFor();
     assert.match(await w.rowDescription('Code reviewer'), /1 fork/);
+    drove('agentResources.fork', 'a resource’s context menu');
 
     await w.chooseFromContextMenu('My reviewer', title('rename'));
     await w.answer('New name', 'Careful reviewer');
     await w.row('Careful reviewer').waitFor();
+    drove('agentResources.rename', 'a resource’s context menu');
 
     await w.chooseFromContextMenu('Careful reviewer', title('togglePublic'));
     await w.expectToast('“Careful reviewer” is now public');
     await w.until('the row to say public', async () => /public/.test(await w.rowDescription('Careful reviewer')) || 'not yet');
+    drove('agentResources.togglePublic', 'a resource’s context menu');
 
     await w.chooseFromContextMenu('Careful reviewer', title('setTags'));
     await w.waitForPrompt('Tags separated by commas or spaces');
@@ -138,6 +148,7 @@ describe('a resource’s inline buttons and context menu, as a person uses them'
     await w.typeInput('review, python');
     await w.page.keyboard.press('Enter');
     await w.until('the row to show its tags', async () => /#python #review/.test(await w.rowDescription('Careful reviewer')) || 'not yet');
+    drove('agentResources.setTags', 'a resource’s context menu');
     await w.shot('tags');
 
     await w.chooseFromContextMenu('Careful reviewer', title('delete'));
@@ -148,6 +159,7 @@ describe('a resource’s inline buttons and context menu, as a person uses them'
     await w.row('Careful reviewer').waitFor({ state: 'detached' });
     const [left] = await team.client.sql<{ n: number }[]>`select count(*)::int as n from resource where name = 'Careful reviewer'`;
     assert.equal(left!.n, 0);
+    drove('agentResources.delete', 'a resource’s context menu, its dialog’s Delete');
     await w.dismissToasts();
   });
 
@@ -156,9 +168,11 @@ describe('a resource’s inline buttons and context menu, as a person uses them'
     await w.row('Bug triage').click();
     await w.activeTab('Bug triage').waitFor();
     await w.expectEditorText('Triage the bug.');
+    drove('agentResources.open', 'a click on a row');
     await w.chooseFromContextMenu('Code reviewer', title('open'));
     await w.activeTab('Code reviewer').waitFor();
     await w.expectEditorText('Review {{diff}}');
+    drove('agentResources.open', 'a resource’s context menu');
 
     const folder = mkdtempSync(join(tmpdir(), 'agent-resources-ui-export-'));
     await w.chooseFromContextMenu('Bug triage', title('exportTo'));
@@ -171,6 +185,7 @@ describe('a resource’s inline buttons and context menu, as a person uses them'
       readFileSync(join(folder, 'bug-triage.prompt.md'), 'utf8'),
       /agent-resources-id: ["']?[0-9a-f-]{36}[\s\S]*Triage the bug\./,
     );
+    drove('agentResources.exportTo', 'a resource’s context menu, the folder dialog');
     await w.dismissToasts();
   });
 
@@ -186,6 +201,7 @@ describe('a resource’s inline buttons and context menu, as a person uses them'
     await w.shot('workflow-steps');
     await w.page.keyboard.press('Enter');
     await w.expectEditorText('Tag the release');
+    drove('agentResources.use', 'a resource’s context menu (a workflow’s step picker)');
     await w.pickButton('2. Publish the notes', 'Copy');
     assert.equal(await w.clipboardChangedFrom('before'), 'Publish the notes');
     await w.escape();

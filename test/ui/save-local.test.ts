@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { titleOf } from './support/manifest';
+import { drove } from './support/coverage';
 import { root, useWorkbench } from './support/workbench';
 
 const title = (command: string) => titleOf(`agentResources.${command}`);
@@ -50,6 +51,7 @@ describe('the local library: saving selections from the editor, the palette and 
     await w.shot('welcome-empty');
     await w.clickWelcomeButton('Your library is empty', 'Save Selection as Resource');
     await w.expectToast('Select the text to save in an editor first');
+    drove('agentResources.saveSelection', 'the empty library’s welcome button (no selection: it says what to do)');
     await w.dismissToasts();
   });
 
@@ -59,6 +61,7 @@ describe('the local library: saving selections from the editor, the palette and 
     await w.chooseFile(join(folder, 'library.json'));
     await w.expectToast('Imported 2 resources.');
     await w.expectRows(['Workflows', 'Imported checklist', 'Prompts', 'Imported prompt']);
+    drove('agentResources.importLibrary', 'the empty library’s welcome button, the file dialog');
     await w.dismissToasts();
   });
 
@@ -92,6 +95,7 @@ describe('the local library: saving selections from the editor, the palette and 
     await w.answer('Description (optional)', 'For new teammates');
     await w.expectToast('Saved “Notes summary” as a prompt.');
     await w.expectRows(['Workflows', 'Imported checklist', 'Prompts', 'Notes summary', 'Imported prompt']);
+    drove('agentResources.saveSelection', 'the editor’s context menu (Save as Resource)');
     await w.dismissToasts();
     await w.row('Notes summary').click();
     await w.expectEditorText('Summarise {{topic}} for a new teammate.');
@@ -109,6 +113,7 @@ describe('the local library: saving selections from the editor, the palette and 
     await w.expectToast('Saved “Ship steps” as a workflow.');
     await w.row('Ship steps').click();
     await w.expectEditorText(/"steps":[\s\S]*"Build it"[\s\S]*"Ship it"/);
+    drove('agentResources.saveSelection', 'the keybinding Ctrl+Alt+S');
     await w.expectEditorFocus();
     await w.dismissToasts();
   });
@@ -126,6 +131,7 @@ describe('the local library: saving selections from the editor, the palette and 
     await w.answer('Name of the resource', 'Small model');
     await w.answer('Description (optional)', '');
     await w.expectToast('Saved “Small model” as an agent config.');
+    drove('agentResources.saveSelectionAsAgentConfig', 'the command palette');
     await w.dismissToasts();
 
     await selectFile('notes.md');
@@ -133,6 +139,7 @@ describe('the local library: saving selections from the editor, the palette and 
     await w.answer('Name of the resource', 'Notes again');
     await w.answer('Description (optional)', '');
     await w.expectToast('Saved “Notes again” as a prompt.');
+    drove('agentResources.saveSelectionAsPrompt', 'the command palette');
     await w.dismissToasts();
 
     await selectFile('steps.md');
@@ -140,6 +147,7 @@ describe('the local library: saving selections from the editor, the palette and 
     await w.answer('Name of the resource', 'Steps again');
     await w.answer('Description (optional)', '');
     await w.expectToast('Saved “Steps again” as a workflow.');
+    drove('agentResources.saveSelectionAsWorkflow', 'the command palette');
     await w.dismissToasts();
     await w.expectRows([
       'Workflows',
@@ -165,6 +173,7 @@ describe('the local library: saving selections from the editor, the palette and 
       const config = JSON.parse(readFileSync(join(folder, file), 'utf8')) as Record<string, Record<string, { args: string[] }>>;
       const servers = config.mcpServers ?? config.servers;
       assert.deepEqual(servers?.['agent-resources']?.args, [join(root, 'dist', 'mcp.js')], `${file} runs this extension's MCP server`);
+      drove(`agentResources.${command}`, 'the command palette');
     }
   });
 
@@ -184,6 +193,7 @@ describe('the local library: saving selections from the editor, the palette and 
       'Small model',
       'Steps again',
     ]);
+    drove('agentResources.exportLibrary', 'the view’s "..." menu, the save dialog');
     await w.dismissToasts();
   });
 
@@ -202,6 +212,7 @@ describe('the local library: saving selections from the editor, the palette and 
       }
     };
     assert.ok(running(), `the server (pid ${pid}) runs while the window is open`);
+    drove('agentResources.showLog', 'the command palette');
     await w.shot('log');
     await w.page.close({ runBeforeUnload: true });
     await w.until(`the server (pid ${pid}) to stop`, async () => !running() || 'it still runs', 15_000);

@@ -6,6 +6,7 @@ import { createResource, createShare, ensureUser } from '../../src/db/queries';
 import { setResourceTags } from '../../src/db/tags';
 import type { ResourceShare } from '../../src/db/schema';
 import { titleOf } from './support/manifest';
+import { drove } from './support/coverage';
 import { startTeam, type Team } from './support/team';
 import { useWorkbench } from './support/workbench';
 
@@ -65,8 +66,10 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
     await w.page.keyboard.press('Enter');
     await w.expectRows(['Prompts', 'Code reviewer']);
     assert.ok((await w.titleActions()).includes(title('clearSearch')), 'a filtered view offers Clear Search');
+    drove('agentResources.search', 'the view’s title bar');
     await w.shot('search');
     await clear();
+    drove('agentResources.clearSearch', 'the view’s title bar');
   });
 
   it('a search that finds nothing shows the no-match welcome view, whose button clears it', async () => {
@@ -75,6 +78,7 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
     assert.deepEqual(await w.welcomeButtons('No resources match'), ['Clear Search and Filters']);
     await w.clickWelcomeButton('No resources match', 'Clear Search and Filters');
     await w.row('Support agent').waitFor();
+    drove('agentResources.clearSearch', 'the no-match welcome view’s button');
   });
 
   it('Filter by Type and Filter by Tag (title) offer the types, and the tags with their counts', async () => {
@@ -84,6 +88,7 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
     assert.deepEqual(await w.pickItems(), ['All types', 'Workflows', 'Prompts', 'Agent Configs']);
     await w.pick('Workflows');
     await w.expectRows(['Workflows', 'Release checklist']);
+    drove('agentResources.filterByType', 'the view’s title bar');
     await clear();
 
     await w.clickTitle(title('filterByTag'));
@@ -92,6 +97,7 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
     await w.shot('filter-by-tag');
     await w.pick('review');
     await w.expectRows(['Prompts', 'Code reviewer']);
+    drove('agentResources.filterByTag', 'the view’s title bar');
     await clear();
   });
 
@@ -104,8 +110,10 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
     await w.waitForPrompt('Sort by (pinned always first)');
     await w.pick('Name');
     await w.expectRows(['Prompts', ...oneToNine]);
+    drove('agentResources.sortBy', 'the view’s "..." menu');
     await w.chooseMoreAction(title('toggleGrouping'));
     await w.expectRows(oneToNine);
+    drove('agentResources.toggleGrouping', 'the view’s "..." menu');
     await w.chooseMoreAction(title('toggleGrouping'));
     await w.chooseMoreAction(title('sortBy'));
     await w.pick('Recently updated');
@@ -113,6 +121,7 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
 
     await w.chooseMoreAction(title('toggleTagGrouping'));
     await w.expectRows(['release', 'review', 'Untagged']);
+    drove('agentResources.toggleTagGrouping', 'the view’s "..." menu');
     await w.shot('grouped-by-tag');
     await w.chooseMoreAction(title('toggleTagGrouping'));
     await w.row('Support agent').waitFor();
@@ -125,6 +134,7 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
     await w.expectRows(['Prompts', ...newestTen, 'Load more…']);
     await w.row('Load more…').click();
     await w.expectRows(['Prompts', ...[...notes].reverse()]);
+    drove('agentResources.loadMore', 'the tree’s “Load more…” row');
     await clear();
   });
 
@@ -137,6 +147,7 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
     });
     await w.clickTitle(title('refresh'));
     await w.row('Written by the app').waitFor();
+    drove('agentResources.refresh', 'the view’s title bar');
   });
 
   it('Open Shared Resource… (the "..." menu) checks the token, opens a read-only preview, and its notification forks it', async () => {
@@ -153,12 +164,14 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
     await w.editor().locator('.view-lines').click();
     await w.page.keyboard.type('mine ');
     await w.expectEditorText(/^Be brief\.$/);
+    drove('agentResources.openShared', 'the view’s "..." menu');
     await w.shot('shared-preview');
     // The button forks at once, under the default name, and shows the copy in the tree.
     await w.clickToastButton('Shared prompt “Style guide” (read-only preview).', 'Fork to My Library');
     await w.row('Style guide (fork)').waitFor();
     const [fork] = await team.client.sql<{ user_id: string }[]>`select user_id from resource where name = 'Style guide (fork)'`;
     assert.equal(fork?.user_id, team.userId);
+    drove('agentResources.fork', 'the shared preview’s notification (Fork to My Library)');
     await w.dismissToasts();
   });
 
@@ -178,6 +191,7 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
     // Every prompt and workflow (an agent config is JSON settings, not a rule).
     assert.equal(files.length, notes.length + 4);
     assert.ok(files.includes('code-reviewer.mdc') && files.includes('style-guide-fork.mdc'), files.join(', '));
+    drove('agentResources.exportAllTo', 'the view’s "..." menu, the folder dialog');
     await w.dismissToasts();
   });
 
@@ -187,9 +201,11 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
     await w.statusBarItem().click();
     await w.waitForPrompt('Storage: ui-team (ready)');
     assert.deepEqual(await w.pickItems(), ['Connect to Postgres…', 'Use Local Library', 'Show Log']);
+    drove('agentResources.storageActions', 'the status bar item');
     await w.shot('storage-actions');
     await w.pick('Show Log');
     await w.logLine('Connected to the team database', /Connected\sto\sthe\steam\sdatabase\sui-team\sas\sui-title@example\.com/);
+    drove('agentResources.showLog', 'the status bar’s storage actions');
   });
 
   it('Keep Team Members Apart… and Add Team Member… (palette, team mode) switch row-level security on and add a login', async () => {
@@ -200,6 +216,7 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
       const [row] = await team.client.sql<{ on: boolean }[]>`select relrowsecurity as on from pg_class where relname = 'resource'`;
       return row?.on === true || 'still off';
     });
+    drove('agentResources.enableMemberIsolation', 'the command palette, its dialog’s Turn On Isolation');
 
     await w.palette(title('addTeamMember'));
     await w.waitForPrompt('The member’s database login');
@@ -217,6 +234,7 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
     const [member] = await team.client.sql<{ email: string }[]>`
       select u.email from resource_member m join "user" u on u.id = m.user_id where m.login = 'alice'`;
     assert.equal(member?.email, 'alice@example.com');
+    drove('agentResources.addTeamMember', 'the command palette');
     await w.dismissToasts();
   });
 
@@ -225,6 +243,7 @@ describe('the view’s title bar, its "..." menu, the status bar and the palette
     await w.chooseMoreAction(title('useLocalLibrary'));
     await w.until('the status bar to say Local', async () => /Local/.test(await w.statusBarItem().innerText()) || 'not yet');
     await w.welcome('Your library is empty').waitFor({ timeout: 60_000 });
+    drove('agentResources.useLocalLibrary', 'the view’s "..." menu');
     assert.ok(!(await w.moreActions()).includes(title('useLocalLibrary')), 'not offered in the local library');
     await w.closeMenu();
   });
