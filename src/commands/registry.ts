@@ -1,45 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { lazy } from '../common/lazy';
 import { notify, type NotificationAction } from '../common/notify';
 import { CancelledError, UserFacingError } from '../common/userError';
 import { userMessage } from '../library/errors';
 import type { CommandContext } from './context';
-import { agentFileCommands } from './agentFiles';
-import { historyCommands } from './history';
-import { ioCommands } from './io';
-import { mcpConfigCommands } from './mcpConfig';
-import { resourceCommands } from './resources';
-import { saveCommands } from './save';
-import { shareCommands } from './shares';
-import { storageCommands } from './storage';
-import { tagCommands } from './tags';
-import { teamAdminCommands } from './teamAdmin';
-import { viewCommands } from './view';
+import type { CommandHandler, CommandTable } from './table';
 
-export type CommandHandler = (ctx: CommandContext, ...args: never[]) => unknown;
+export type { CommandHandler };
+export type CommandId = `agentResources.${keyof CommandTable}`;
 
-/** Every command the extension registers; a test checks this table against package.json. */
-export const commandTable = {
-  ...saveCommands,
-  ...resourceCommands,
-  ...shareCommands,
-  ...viewCommands,
-  ...storageCommands,
-  ...teamAdminCommands,
-  ...ioCommands,
-  ...agentFileCommands,
-  ...historyCommands,
-  ...tagCommands,
-  ...mcpConfigCommands,
-} satisfies Record<string, CommandHandler>;
-
-export type CommandId = `agentResources.${keyof typeof commandTable}`;
+// The commands' modules (and the data layer they validate with) load when a command first runs:
+// the ids come from package.json, which lists exactly the table's commands.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see lazy()
+const table = lazy(() => (require('./table') as typeof import('./table')).commandTable);
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
-  return Object.entries(commandTable).map(([name, handler]) =>
-    vscode.commands.registerCommand(`agentResources.${name}`, (...args: unknown[]) =>
-      runCommand(ctx, name, handler as (ctx: CommandContext, ...a: unknown[]) => unknown, args),
-    ),
-  );
+  const manifest = JSON.parse(readFileSync(join(ctx.extensionPath, 'package.json'), 'utf8')) as {
+    contributes: { commands: { command: string }[] };
+  };
+  return manifest.contributes.commands.map(({ command }) => {
+    const name = command.slice('agentResources.'.length);
+    return vscode.commands.registerCommand(command, (...args: unknown[]) => {
+      const handler = (table() as Record<string, CommandHandler | undefined>)[name];
+      if (!handler) throw new Error(`${command} is in package.json but has no handler`);
+      return runCommand(ctx, name, handler as (ctx: CommandContext, ...a: unknown[]) => unknown, args);
+    });
+  });
 }
 
 /**

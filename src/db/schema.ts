@@ -14,8 +14,9 @@ import {
   text,
 } from 'drizzle-orm/pg-core';
 
-export const resourceTypes = ['workflow', 'prompt', 'agent_config'] as const;
-export type ResourceType = (typeof resourceTypes)[number];
+import { resourceTypes } from './rules';
+
+export { resourceTypes, type ResourceType } from './rules';
 
 export const messageRoles = ['user', 'assistant', 'system'] as const;
 

@@ -1,20 +1,8 @@
 import * as z from 'zod';
 import { ValidationError } from './errors';
-import { resourceTypes, type ResourceType } from './schema';
+import { codePointLabel, emojiSequencePositions, invisibleClass, limits, resourceTypes, sortOrders, type ResourceType } from './rules';
 
-export const limits = {
-  nameLength: 255,
-  descriptionLength: 10_000,
-  /** Serialized JSON size of a resource's content. */
-  contentBytes: 1024 * 1024,
-  /** Nesting depth of content; far deeper than any real config, shallow enough for every JSON tool. */
-  contentDepth: 64,
-  searchLength: 255,
-  pageSize: 200,
-  maxAccesses: 1_000_000,
-  expiresInHours: 24 * 366 * 10,
-  attachments: 20,
-} as const;
+export { limits, sortOrders, visibleName, type SortOrder } from './rules';
 
 // C0 and C1 control characters (tab and newline included): never wanted in a one-line name.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -26,17 +14,8 @@ const codePoints = (s: string) => [...s].length;
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const loneSurrogateRule = 'must not contain unpaired surrogates (half of an emoji or other broken character)';
 
-// Characters that change how a name looks without being seen: bidi controls (U+202A–U+202E,
-// U+2066–U+2069), zero-width and other format characters (Cf: U+200B–U+200F, U+2060–U+2064,
-// U+FEFF, U+00AD...), line and paragraph separators, and the blank Hangul fillers. A name made
-// with them can pose as another in public browsing and in tab titles.
-const invisibleClass = '\\p{Cf}\\p{Zl}\\p{Zp}\\u115f\\u1160\\u3164\\uffa0';
+// Refused in a name (emoji sequences apart); rules.ts shows them.
 const disguisingCharacters = new RegExp(`[${invisibleClass}]`, 'gu');
-/** What a display shows as ⟨U+XXXX⟩: the above and the control characters. */
-const unseenCharacters = new RegExp(`[\\p{Cc}${invisibleClass}]`, 'gu');
-// Emoji sequences are the one place format characters belong: the joiner in 👩‍👩‍👧 and the tags of 🏴 flags.
-const emojiSequence =
-  /(?<=\p{Extended_Pictographic}(?:\ufe0f|\p{Emoji_Modifier})?)\u200d(?=\p{Extended_Pictographic})|\u{1f3f4}[\u{e0020}-\u{e007e}]+\u{e007f}/gu;
 const characterNames: Record<number, string> = {
   0x00ad: 'soft hyphen',
   0x061c: 'Arabic letter mark',
@@ -68,18 +47,6 @@ const characterNames: Record<number, string> = {
   0xffa0: 'halfwidth Hangul filler',
 };
 
-/** U+202E, as people look characters up. */
-function codePointLabel(codePoint: number): string {
-  return `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
-}
-
-/** Where emoji sequences put format characters that belong there. */
-function emojiSequencePositions(name: string): Set<number> {
-  const positions = new Set<number>();
-  for (const m of name.matchAll(emojiSequence)) for (let i = m.index; i < m.index + m[0].length; i++) positions.add(i);
-  return positions;
-}
-
 /** The first character that would disguise the name (emoji sequences apart). */
 function firstDisguisingCharacter(name: string): number | undefined {
   const allowed = emojiSequencePositions(name);
@@ -91,15 +58,6 @@ function firstDisguisingCharacter(name: string): number | undefined {
 function disguisingCharacterRule(codePoint: number): string {
   const known = characterNames[codePoint];
   return `must not contain ${codePointLabel(codePoint)}${known ? ` (${known})` : ''}, an invisible character that can make a name look like another: delete it (retype the name if you pasted it)`;
-}
-
-/**
- * The name with each invisible, bidi or control character shown as ⟨U+202E⟩: rows written by
- * the chat app keep their name, and the tree and tab titles show what is in it.
- */
-export function visibleName(name: string): string {
-  const allowed = emojiSequencePositions(name);
-  return name.replace(unseenCharacters, (c: string, index: number) => (allowed.has(index) ? c : `⟨${codePointLabel(c.codePointAt(0)!)}⟩`));
 }
 
 export const nameSchema = z
@@ -351,9 +309,6 @@ export const historyPolicySchema = z
   })
   .strict();
 export type HistoryPolicyInput = z.input<typeof historyPolicySchema>;
-
-export const sortOrders = ['updated', 'created', 'name', 'executions'] as const;
-export type SortOrder = (typeof sortOrders)[number];
 
 export const listOptionsSchema = z
   .object({

@@ -1,5 +1,5 @@
 import type { ResourceType } from '../db/schema';
-import { visibleName } from '../db/validation';
+import { visibleName } from '../db/rules';
 import { variableNames } from '../library/variables';
 
 // How an editor document becomes a resource's content, and its file name. Pure: no VS Code.

@@ -1,43 +1,10 @@
 import type { Database, DatabaseClient } from '../db/client';
 import { NotFoundError } from '../db/errors';
-import {
-  createResource,
-  createShare,
-  deleteResource,
-  forkResource,
-  getPublicResources,
-  getResourceById,
-  getShareById,
-  getUserResources,
-  listShares,
-  recordExecution,
-  redeemShare,
-  revokeShare,
-  setPinned,
-  updateResource,
-  type ResourcePage,
-  type RedeemResult,
-} from '../db/queries';
+import type { ResourcePage, RedeemResult } from '../db/queries';
 import type { Resource, ResourceShare, ResourceType } from '../db/schema';
-import { getResourceTags, getUserTags, setResourceTags, type TagCount } from '../db/tags';
-import {
-  getHistory,
-  getHistoryPolicy,
-  getVersion,
-  setHistoryPolicy,
-  type HistoryPage,
-  type HistoryPolicy,
-  type ResourceVersion,
-} from '../db/versions';
-import {
-  exportLibrary,
-  importEntries,
-  importLibrary,
-  ownResources,
-  ownResourcesById,
-  type ImportReport,
-  type LibraryExport,
-} from '../db/transfer';
+import type { TagCount } from '../db/tags';
+import type { HistoryPage, HistoryPolicy, ResourceVersion } from '../db/versions';
+import type { ImportReport, LibraryExport } from '../db/transfer';
 import type {
   CreateResourceInput,
   HistoryOptions,
@@ -47,12 +14,16 @@ import type {
   UpdateResourceInput,
 } from '../db/validation';
 import { Emitter } from '../common/events';
+import { lazy } from '../common/lazy';
 import { usableOf } from './text';
 import { fillVariables } from './variables';
-import { entriesOfFiles, type ImportFile } from './importFiles';
-import { planExport, type ExportFormat, type ExportPlan } from './agentExport';
-import { linkExportedFiles } from './reimport';
-import { restoreVersion, type RestoredVersion } from './versions';
+import type { ImportFile } from './importFiles';
+import type { ExportFormat, ExportPlan } from './agentExport';
+import type { RestoredVersion } from './versions';
+
+// The data layer (drizzle, postgres.js, zod) loads with the first operation, not with the extension.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see lazy()
+const dataLayer = lazy(() => require('./data') as typeof import('./data'));
 
 export type StorageMode = 'local' | 'team';
 
@@ -129,13 +100,13 @@ export class Library {
   }
 
   list(scope: ListScope, options: ListOptions, cancellation?: Cancellation): Promise<ResourcePage> {
-    const query = scope === 'public' ? getPublicResources : getUserResources;
+    const query = scope === 'public' ? dataLayer().getPublicResources : dataLayer().getUserResources;
     return this.runner.run((s) => query(s.db, s.userId, options), cancellation);
   }
 
   /** The resource if this user may read it (theirs, public, or shared through a live token), else null. */
   get(id: string, viaShareToken?: string): Promise<Resource | null> {
-    return this.runner.run((s) => getResourceById(s.db, s.userId, id, { viaShareToken }));
+    return this.runner.run((s) => dataLayer().getResourceById(s.db, s.userId, id, { viaShareToken }));
   }
 
   /** The same, or a NotFoundError that says so. */
@@ -147,11 +118,11 @@ export class Library {
 
   /** The user's own resources among these ids, content included (what a page of the list leaves out), in no order. */
   getOwn(ids: readonly string[]): Promise<Resource[]> {
-    return this.runner.run((s) => ownResourcesById(s.db, s.userId, ids));
+    return this.runner.run((s) => dataLayer().ownResourcesById(s.db, s.userId, ids));
   }
 
   async save(input: CreateResourceInput, cancellation?: Cancellation): Promise<Resource> {
-    const saved = await this.runner.run((s) => createResource(s.db, s.userId, input), cancellation);
+    const saved = await this.runner.run((s) => dataLayer().createResource(s.db, s.userId, input), cancellation);
     return this.changed('created', saved);
   }
 
@@ -160,91 +131,93 @@ export class Library {
    * A change of name, description or content is a version (with `note`, when given).
    */
   async update(id: string, patch: UpdateResourceInput, expectedUpdatedAt?: Date, options: { note?: string } = {}): Promise<Resource> {
-    const updated = await this.runner.run((s) => updateResource(s.db, s.userId, id, patch, { expectedUpdatedAt, note: options.note }));
+    const updated = await this.runner.run((s) =>
+      dataLayer().updateResource(s.db, s.userId, id, patch, { expectedUpdatedAt, note: options.note }),
+    );
     return this.changed('updated', updated);
   }
 
   /** The versions of the user's own resource, newest first, a page at a time (nobody else's history is readable). */
   history(id: string, options: HistoryOptions = {}): Promise<HistoryPage> {
-    return this.runner.run((s) => getHistory(s.db, s.userId, id, options));
+    return this.runner.run((s) => dataLayer().getHistory(s.db, s.userId, id, options));
   }
 
   /** One version of the user's own resource. */
   version(id: string, version: number): Promise<ResourceVersion> {
-    return this.runner.run((s) => getVersion(s.db, s.userId, id, version));
+    return this.runner.run((s) => dataLayer().getVersion(s.db, s.userId, id, version));
   }
 
   /** Brings a version back as a new version; see restoreVersion. */
   async restoreVersion(id: string, version: number, options: { note?: string } = {}): Promise<RestoredVersion> {
-    const restored = await this.runner.run((s) => restoreVersion(s.db, s.userId, id, version, options.note));
+    const restored = await this.runner.run((s) => dataLayer().restoreVersion(s.db, s.userId, id, version, options.note));
     this.changed('updated', restored.resource);
     return restored;
   }
 
   /** Makes these the tags of the user's own resource (checked and lower-cased); returns them as stored. */
   async setTags(id: string, tags: readonly string[]): Promise<string[]> {
-    const stored = await this.runner.run((s) => setResourceTags(s.db, s.userId, id, tags));
+    const stored = await this.runner.run((s) => dataLayer().setResourceTags(s.db, s.userId, id, tags));
     this.changes.fire({ kind: 'updated', resourceId: id });
     return stored;
   }
 
   /** The tags of the user's own resource. */
   resourceTags(id: string): Promise<string[]> {
-    return this.runner.run((s) => getResourceTags(s.db, s.userId, id));
+    return this.runner.run((s) => dataLayer().getResourceTags(s.db, s.userId, id));
   }
 
   /** The user's tags with how many resources have each (of a type, when given). */
   tags(options: { type?: ResourceType } = {}): Promise<TagCount[]> {
-    return this.runner.run((s) => getUserTags(s.db, s.userId, options));
+    return this.runner.run((s) => dataLayer().getUserTags(s.db, s.userId, options));
   }
 
   /** How many versions the library's database keeps per resource. */
   historyPolicy(): Promise<HistoryPolicy> {
-    return this.runner.run((s) => getHistoryPolicy(s.db));
+    return this.runner.run((s) => dataLayer().getHistoryPolicy(s.db));
   }
 
   /** Changes it for every writer of this database (a lower limit prunes at once). */
   setHistoryPolicy(policy: HistoryPolicyInput): Promise<HistoryPolicy> {
-    return this.runner.run((s) => setHistoryPolicy(s.db, policy));
+    return this.runner.run((s) => dataLayer().setHistoryPolicy(s.db, policy));
   }
 
   async setPinned(id: string, pinned: boolean): Promise<Resource> {
-    return this.changed('updated', await this.runner.run((s) => setPinned(s.db, s.userId, id, pinned)));
+    return this.changed('updated', await this.runner.run((s) => dataLayer().setPinned(s.db, s.userId, id, pinned)));
   }
 
   async delete(id: string): Promise<void> {
-    await this.runner.run((s) => deleteResource(s.db, s.userId, id));
+    await this.runner.run((s) => dataLayer().deleteResource(s.db, s.userId, id));
     this.changes.fire({ kind: 'deleted', resourceId: id });
   }
 
   /** A copy in the user's library that remembers its parent; a private one only through a live share token. */
   async fork(id: string, options: { name?: string; viaShareToken?: string } = {}, cancellation?: Cancellation): Promise<Resource> {
-    const forked = await this.runner.run((s) => forkResource(s.db, s.userId, id, options), cancellation);
+    const forked = await this.runner.run((s) => dataLayer().forkResource(s.db, s.userId, id, options), cancellation);
     return this.changed('created', forked);
   }
 
   async share(resourceId: string, input: ShareInput = {}, cancellation?: Cancellation): Promise<ResourceShare> {
-    const share = await this.runner.run((s) => createShare(s.db, s.userId, resourceId, input), cancellation);
+    const share = await this.runner.run((s) => dataLayer().createShare(s.db, s.userId, resourceId, input), cancellation);
     this.changes.fire({ kind: 'shared', resourceId });
     return share;
   }
 
   shares(resourceId: string): Promise<ResourceShare[]> {
-    return this.runner.run((s) => listShares(s.db, s.userId, resourceId));
+    return this.runner.run((s) => dataLayer().listShares(s.db, s.userId, resourceId));
   }
 
   shareById(shareId: string): Promise<ResourceShare | null> {
-    return this.runner.run((s) => getShareById(s.db, s.userId, shareId));
+    return this.runner.run((s) => dataLayer().getShareById(s.db, s.userId, shareId));
   }
 
   async revokeShare(share: ResourceShare): Promise<void> {
-    await this.runner.run((s) => revokeShare(s.db, s.userId, share.id));
+    await this.runner.run((s) => dataLayer().revokeShare(s.db, s.userId, share.id));
     this.changes.fire({ kind: 'shared', resourceId: share.resourceId });
   }
 
   /** Opens what someone shared: counts one access, if the token is live and has uses left. */
   redeem(token: string): Promise<RedeemResult> {
-    return this.runner.run((s) => redeemShare(s.db, s.userId, token));
+    return this.runner.run((s) => dataLayer().redeemShare(s.db, s.userId, token));
   }
 
   /**
@@ -266,7 +239,7 @@ export class Library {
   async recordUse(resource: Pick<Resource, 'id' | 'userId'>): Promise<boolean> {
     const counted = await this.runner.run(async (s) => {
       if (resource.userId !== s.userId) return false;
-      await recordExecution(s.db, s.userId, resource.id);
+      await dataLayer().recordExecution(s.db, s.userId, resource.id);
       return true;
     });
     if (counted) this.changes.fire({ kind: 'used', resourceId: resource.id });
@@ -274,13 +247,13 @@ export class Library {
   }
 
   export(cancellation?: Cancellation): Promise<LibraryExport> {
-    return this.runner.run((s) => exportLibrary(s.db, s.userId), cancellation);
+    return this.runner.run((s) => dataLayer().exportLibrary(s.db, s.userId), cancellation);
   }
 
   /** Imports our own JSON export (as parsed); public entries as ImportFilesOptions.keepPublic says. */
   async import(data: unknown, options: Pick<ImportFilesOptions, 'cancellation' | 'keepPublic'> = {}): Promise<ImportReport> {
     const report = await this.runner.run(
-      (s) => importLibrary(s.db, s.userId, data, { keepPublic: options.keepPublic ?? s.mode === 'local' }),
+      (s) => dataLayer().importLibrary(s.db, s.userId, data, { keepPublic: options.keepPublic ?? s.mode === 'local' }),
       options.cancellation,
     );
     this.changes.fire({ kind: 'imported' });
@@ -292,12 +265,15 @@ export class Library {
    * prompts.chat CSV), every entry in one transaction; see importFiles.ts for what fails.
    */
   async importFiles(files: readonly ImportFile[], options: ImportFilesOptions = {}): Promise<ImportReport> {
-    const entries = await linkExportedFiles(entriesOfFiles(files), (ids) =>
-      this.runner.run((s) => ownResourcesById(s.db, s.userId, ids), options.cancellation),
+    const entries = await dataLayer().linkExportedFiles(dataLayer().entriesOfFiles(files), (ids) =>
+      this.runner.run((s) => dataLayer().ownResourcesById(s.db, s.userId, ids), options.cancellation),
     );
     const report = await this.runner.run(
       (s) =>
-        importEntries(s.db, s.userId, entries, { onProgress: options.onProgress, keepPublic: options.keepPublic ?? s.mode === 'local' }),
+        dataLayer().importEntries(s.db, s.userId, entries, {
+          onProgress: options.onProgress,
+          keepPublic: options.keepPublic ?? s.mode === 'local',
+        }),
       options.cancellation,
     );
     this.changes.fire({ kind: 'imported' });
@@ -315,8 +291,8 @@ export class Library {
   ): Promise<ExportPlan> {
     const resources = options.ids
       ? await Promise.all(options.ids.map((id) => this.require(id)))
-      : await this.runner.run((s) => ownResources(s.db, s.userId), cancellation);
-    return planExport(resources, format, options.existing ?? []);
+      : await this.runner.run((s) => dataLayer().ownResources(s.db, s.userId), cancellation);
+    return dataLayer().planExport(resources, format, options.existing ?? []);
   }
 
   dispose(): void {
@@ -330,4 +306,6 @@ export class Library {
 }
 
 /** The suggested name of a fork ("X (fork)", "X (fork 2)"...). */
-export { forkName } from '../db/queries';
+export function forkName(name: string): string {
+  return dataLayer().forkName(name);
+}

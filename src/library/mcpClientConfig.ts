@@ -1,14 +1,11 @@
 // The deep import is jsonc-parser's ES build: its package main is a UMD bundle whose inner
-// require() calls esbuild cannot follow.
-import {
-  applyEdits,
-  findNodeAtLocation,
-  modify,
-  parse,
-  parseTree,
-  printParseErrorCode,
-  type ParseError,
-} from 'jsonc-parser/lib/esm/main.js';
+// require() calls esbuild cannot follow. Loaded on the first merge: the MCP provider needs this
+// module at activation, jsonc-parser only when a config file is written.
+import type { ParseError } from 'jsonc-parser/lib/esm/main.js';
+import { lazy } from '../common/lazy';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see lazy()
+const jsonc = lazy(() => require('jsonc-parser/lib/esm/main.js') as typeof import('jsonc-parser/lib/esm/main.js'));
 
 // The library's MCP server as an entry in the config files other agents read, merged into what is
 // there. Never a password: in team mode the entry names environment variables the user sets.
@@ -119,7 +116,7 @@ export function mergeMcpServer(client: McpClient, existing: string | undefined, 
     return { ok: true, text: `${JSON.stringify({ [format.serversKey]: { [mcpServerName]: entry } }, null, 2)}\n`, replaced: false };
   }
   const errors: ParseError[] = [];
-  const root: unknown = parse(existing, errors, { disallowComments: !format.comments, allowTrailingComma: format.comments });
+  const root: unknown = jsonc().parse(existing, errors, { disallowComments: !format.comments, allowTrailingComma: format.comments });
   if (errors.length > 0) return { ok: false, problem: parseProblem(format, existing, errors[0]!) };
   if (!isObject(root)) return { ok: false, problem: `${format.file} does not hold a JSON object. ${leftAsItIs}` };
   const servers = root[format.serversKey];
@@ -136,9 +133,13 @@ export function mergeMcpServer(client: McpClient, existing: string | undefined, 
  */
 function withEntry(text: string, serversKey: string, entry: McpServerEntry): string {
   const layout = layoutOf(text);
-  const servers = findNodeAtLocation(parseTree(text)!, [serversKey]);
-  if (!servers) return applyEdits(text, modify(text, [serversKey], { [mcpServerName]: entry }, { formattingOptions: layout.formatting }));
-  const ours = findNodeAtLocation(servers, [mcpServerName]);
+  const servers = jsonc().findNodeAtLocation(jsonc().parseTree(text)!, [serversKey]);
+  if (!servers)
+    return jsonc().applyEdits(
+      text,
+      jsonc().modify(text, [serversKey], { [mcpServerName]: entry }, { formattingOptions: layout.formatting }),
+    );
+  const ours = jsonc().findNodeAtLocation(servers, [mcpServerName]);
   if (ours) return splice(text, ours.offset, ours.length, layout.print(entry, indentOfLine(text, ours.offset)));
   const last = servers.children?.at(-1);
   const outer = indentOfLine(text, servers.offset);
@@ -181,7 +182,7 @@ function parseProblem(format: ClientFormat, text: string, error: ParseError): st
 }
 
 function describeParseError(error: ParseError): string {
-  const code = printParseErrorCode(error.error);
+  const code = jsonc().printParseErrorCode(error.error);
   return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 

@@ -1,6 +1,9 @@
 // agent-resources-mcp (dist/mcp.js): the library as an MCP server on stdio. stdout carries the
 // protocol only; every log line goes to stderr, with secrets removed.
 import { join } from 'node:path';
+// First: the library loads zod lazily (require()), so esbuild defers zod's evaluation to its first
+// importer's turn, and the SDK's types call zod as they load without asking for it.
+import '../db/validation';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { version } from '../../package.json';

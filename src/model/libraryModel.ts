@@ -1,7 +1,6 @@
 import type { ResourceListItem, ResourcePage } from '../db/queries';
 import type { TagCount } from '../db/tags';
-import { resourceTypes, type ResourceType } from '../db/schema';
-import type { SortOrder } from '../db/validation';
+import { resourceTypes, type ResourceType, type SortOrder } from '../db/rules';
 import { Disposable } from '../common/disposable';
 import { Emitter, type Event } from '../common/events';
 import type { Library, ListScope } from '../library/library';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { sortOrders, type SortOrder } from '../db/validation';
+import { sortOrders, type SortOrder } from '../db/rules';
 import type { ViewSettings } from '../model/libraryModel';
 import { expandEnv, type TeamSettings } from '../library/teamConnection';
 import { requestedTlsMode } from '../library/transport';

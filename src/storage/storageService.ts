@@ -7,10 +7,15 @@ import type { SchemaState } from '../db/schemaCheck';
 import { describeConnectionError, isConnectionProblem, type ConnectionTarget, type DescribedError } from '../library/connectionErrors';
 import { resolveUserEmail } from '../library/identity';
 import type { Cancellation, LibrarySession } from '../library/library';
-import { createTeamTables, openLocalSession, openTeamSession, SetupNeeded, type OpenedSession } from '../library/session';
+import { lazy } from '../common/lazy';
+import type { OpenedSession } from '../library/session';
 import { resolveTeamConnection } from '../library/teamConnection';
 import type { TeamSecrets } from './secrets';
 import { readStorageSettings, type StorageMode } from './settings';
+
+// Connecting (drizzle, postgres.js, the migrations) loads with the first connection, not with the extension.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see lazy()
+const sessions = lazy(() => require('../library/session') as typeof import('../library/session'));
 
 export type { StorageMode };
 
@@ -179,7 +184,7 @@ export class StorageService extends Disposable {
     } catch (err) {
       await this.closeConnection();
       if (generation !== this.generation) throw err;
-      if (err instanceof SetupNeeded) {
+      if (err instanceof sessions().SetupNeeded) {
         const { label } = this.current;
         this.setState(
           err.need.kind === 'setup'
@@ -202,7 +207,7 @@ export class StorageService extends Disposable {
 
   private async connectLocal(): Promise<Session> {
     this.lastPassword = undefined;
-    const opened = await openLocalSession({ packageRoot: this.context.extensionPath, log: (line) => this.log.info(line) });
+    const opened = await sessions().openLocalSession({ packageRoot: this.context.extensionPath, log: (line) => this.log.info(line) });
     this.connection = opened;
     return opened.session;
   }
@@ -221,7 +226,7 @@ export class StorageService extends Disposable {
     const resolved = await this.teamConnection();
     this.lastTarget = resolved.target;
     this.lastPassword = resolved.password;
-    const opened = await openTeamSession({
+    const opened = await sessions().openTeamSession({
       url: resolved.url,
       options: resolved.options,
       label: settings.teamLabel ?? resolved.label,
@@ -237,7 +242,7 @@ export class StorageService extends Disposable {
   /** Applies the migrations to the team database: only ever called after the user said yes. */
   async createTeamSchema(): Promise<void> {
     const resolved = await this.teamConnection();
-    await createTeamTables(resolved.url, resolved.options, this.migrationsFolder());
+    await sessions().createTeamTables(resolved.url, resolved.options, this.migrationsFolder());
     this.log.info(`Created the resource tables in the team database ${resolved.label}`);
     await this.reconnect();
   }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ResourceListItem } from '../db/queries';
 import type { ResourceShare, ResourceType } from '../db/schema';
 import type { ListKey } from '../model/libraryModel';
-import { visibleName } from '../db/validation';
+import { visibleName } from '../db/rules';
 import { groupContextValue, resourceContextValue, shareContextValue } from './contextValues';
 import { maskToken, nameHighlights, resourceDescription, shareStatus, typeIcons, typeLabels, typeNames } from './presentation';
 
