@@ -63,6 +63,8 @@ export function sessionRunner(session: LibrarySession): SessionRunner {
 export interface LibraryChange {
   kind: 'created' | 'updated' | 'deleted' | 'shared' | 'used' | 'imported';
   resourceId?: string;
+  /** The resource's type, when the change is about one resource: a view refreshes only its list. */
+  resourceType?: ResourceType;
 }
 
 export interface ImportFilesOptions {
@@ -300,7 +302,7 @@ export class Library {
   }
 
   private changed(kind: LibraryChange['kind'], resource: Resource): Resource {
-    this.changes.fire({ kind, resourceId: resource.id });
+    this.changes.fire({ kind, resourceId: resource.id, resourceType: resource.resourceType });
     return resource;
   }
 }

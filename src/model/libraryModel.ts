@@ -3,7 +3,7 @@ import type { TagCount } from '../db/tags';
 import { resourceTypes, type ResourceType, type SortOrder } from '../db/rules';
 import { Disposable } from '../common/disposable';
 import { Emitter, type Event } from '../common/events';
-import type { Library, ListScope } from '../library/library';
+import type { Library, LibraryChange, ListScope } from '../library/library';
 
 /** One list of the tree: everything, one type, one tag, or the resources without a tag. */
 export type ListKey = 'all' | ResourceType | `tag:${string}` | 'untagged';
@@ -58,21 +58,20 @@ export interface ModelSources {
  * filter or the library changed belongs to a list nobody shows any more: it is dropped.
  */
 export class LibraryModel extends Disposable {
-  private readonly changeEmitter = this.register(new Emitter<void>());
+  private readonly changeEmitter = this.register(new Emitter<readonly ListKey[] | undefined>());
+  /** The lists that changed, or undefined: anything may have (the filter, the session, the library). */
   readonly onDidChange = this.changeEmitter.event;
   private readonly lists = new Map<ListKey, Promise<ResourceList>>();
   private readonly loadingMore = new Map<ListKey, Promise<void>>();
   private tagGroupList: Promise<TagGroup[]> | undefined;
   private currentFilter: LibraryFilter;
   private settings: ViewSettings;
-  /** Bumped whenever the loaded pages stop being the truth; a page fetched under an older one is dropped. */
-  private generation = 0;
 
   constructor(private readonly sources: ModelSources) {
     super();
     this.settings = sources.settings();
     this.currentFilter = { search: '', type: undefined, tag: undefined, sort: this.settings.sort, scope: 'mine' };
-    this.register(sources.library.onDidChange(() => this.invalidate()));
+    this.register(sources.library.onDidChange((change) => this.libraryChanged(change)));
     // Pages belong to one connection; any change of storage state means the view shows something else.
     this.register(sources.onDidChangeSession(() => this.invalidate()));
     this.register(sources.onDidChangeSettings(() => this.followSettings()));
@@ -143,21 +142,34 @@ export class LibraryModel extends Disposable {
 
   /** Forgets the loaded pages (after a change in the library) and tells the views. */
   invalidate(): void {
-    this.generation++;
     this.lists.clear();
     this.loadingMore.clear();
     this.tagGroupList = undefined;
-    this.changeEmitter.fire();
+    this.changeEmitter.fire(undefined);
+  }
+
+  /**
+   * A new resource, grouped by type, is only in its type's list: the other lists stay as loaded,
+   * so a save refetches and redraws one group, not the tree. Anything else may move rows between
+   * lists (a change of type, a delete, an import): everything is fetched again.
+   */
+  private libraryChanged(change: LibraryChange): void {
+    const key = change.resourceType;
+    if (change.kind !== 'created' || !key || this.groupMode !== 'type' || !this.listKeys().includes(key)) return this.invalidate();
+    this.lists.delete(key);
+    this.loadingMore.delete(key);
+    this.changeEmitter.fire([key]);
   }
 
   private async appendNextPage(key: ListKey): Promise<void> {
-    const generation = this.generation;
-    const current = await this.list(key);
+    const loaded = this.list(key);
+    const current = await loaded;
     if (!current.nextCursor) return;
     const page = await this.fetchPage(key, current.nextCursor);
-    if (generation !== this.generation) return; // the filter or the library changed meanwhile
+    // The list was dropped meanwhile (the filter or the library changed): the page belongs to nobody.
+    if (this.lists.get(key) !== loaded) return;
     this.lists.set(key, Promise.resolve({ items: [...current.items, ...page.items], nextCursor: page.nextCursor }));
-    this.changeEmitter.fire();
+    this.changeEmitter.fire([key]);
   }
 
   private followSettings(): void {

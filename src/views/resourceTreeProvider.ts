@@ -13,9 +13,11 @@ import { tagList, typeNames } from './presentation';
  * and asks the database itself only for what one node needs when it is expanded or hovered.
  */
 export class ResourceTreeProvider extends Disposable implements vscode.TreeDataProvider<LibraryNode> {
-  private readonly changeEmitter = this.register(new vscode.EventEmitter<LibraryNode | undefined>());
+  private readonly changeEmitter = this.register(new vscode.EventEmitter<LibraryNode[] | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly nodes = new Map<string, LibraryNode>();
+  /** The type groups the root showed last: a change of only their lists redraws only them. */
+  private shownGroups: readonly GroupNode[] = [];
   private viewState: ViewState | undefined;
   private readonly viewStateEmitter = this.register(new vscode.EventEmitter<ViewState>());
   /** What the view shows: rows (`ready`), or the welcome view of a state. */
@@ -27,7 +29,7 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
     private readonly storage: StorageService,
   ) {
     super();
-    this.register(model.onDidChange(() => this.changeEmitter.fire(undefined)));
+    this.register(model.onDidChange((keys) => this.changeEmitter.fire(this.groupsOf(keys))));
     this.register(storage.onDidChangeState((state) => setContext(contextKeys.mode, state.mode)));
   }
 
@@ -89,7 +91,14 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
     return undefined;
   }
 
+  /** The shown groups of these lists; undefined (the whole tree) when any is not one of them. */
+  private groupsOf(keys: readonly ListKey[] | undefined): GroupNode[] | undefined {
+    const groups = keys?.map((key) => this.shownGroups.find((g) => g.key === key));
+    return groups?.every((g) => g !== undefined) ? groups : undefined;
+  }
+
   private async rootChildren(): Promise<LibraryNode[]> {
+    this.shownGroups = [];
     if (this.storage.state.kind !== 'ready') this.setViewState('loading');
     try {
       await this.storage.session();
@@ -109,7 +118,9 @@ export class ResourceTreeProvider extends Disposable implements vscode.TreeDataP
     const empty = lists.every((l) => l.items.length === 0);
     this.setViewState(empty ? (this.model.isFiltered ? 'noMatch' : 'empty') : 'ready');
     if (this.model.groupMode === 'none') return this.listChildren('all', undefined);
-    return lists.filter((l) => l.items.length > 0).map((l) => this.typeGroup(l.key));
+    const groups = lists.filter((l) => l.items.length > 0).map((l) => this.typeGroup(l.key));
+    this.shownGroups = groups;
+    return groups;
   }
 
   /** The tag mode's root: a group per tag (each loads when opened), then Untagged when there are any. */

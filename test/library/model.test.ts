@@ -224,6 +224,26 @@ describe('LibraryModel over a real Library (plain Node, real Postgres)', () => {
       assert.equal(shown.items[0]!.id, saved.id);
     });
 
+    it('grouped by type, a save refetches only its type: the change names that list, the others are not asked again', async () => {
+      const { library } = await libraryWith([prompt('Old prompt'), workflow('Old workflow')]);
+      const timing = gated(library);
+      const m = track(modelOf(timing.source, { grouped: true }));
+      const told: (readonly string[] | undefined)[] = [];
+      m.model.onDidChange((keys) => told.push(keys));
+      for (const key of m.model.listKeys()) await m.model.list(key);
+      const asked = timing.calls.length;
+      await library.save(prompt('New prompt'));
+      assert.deepEqual(told, [['prompt']]);
+      assert.deepEqual(names(await m.model.list('prompt')), ['New prompt', 'Old prompt']);
+      assert.deepEqual(names(await m.model.list('workflow')), ['Old workflow']);
+      assert.equal(timing.calls.length, asked + 1, 'one query: the prompts');
+      // Anything else (a delete here) is the whole model again.
+      await library.delete((await m.model.list('workflow')).items[0]!.id);
+      assert.deepEqual(told.at(-1), undefined);
+      assert.equal(told.length, 2);
+      assert.deepEqual(names(await m.model.list('workflow')), []);
+    });
+
     it('a session change (another database, offline) invalidates the model too', async () => {
       const { library } = await libraryWith([prompt('Here')]);
       const timing = gated(library);
