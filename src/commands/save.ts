@@ -87,12 +87,14 @@ async function saveSelection(ctx: CommandContext, arg?: SaveArgs | vscode.Uri): 
   const resource = await withCancellableProgress(`Saving “${name.trim()}”…`, (token) =>
     ctx.library.save({ name, description: description || null, resourceType: type, content }, token),
   );
-  ctx.view.reveal(resource.id);
-  notify(
-    'info',
-    `Saved “${resource.name}” as ${type === 'agent_config' ? 'an' : 'a'} ${typeNames[type]}.`,
-    { title: 'Open', command: 'agentResources.open', args: [resource.id] },
-    { title: 'Share', command: 'agentResources.share', args: [resource.id] },
+  // The row first, then the toast: the window draws both on one thread, and the row is what the user looks for.
+  ctx.view.reveal(resource.id, () =>
+    notify(
+      'info',
+      `Saved “${resource.name}” as ${type === 'agent_config' ? 'an' : 'a'} ${typeNames[type]}.`,
+      { title: 'Open', command: 'agentResources.open', args: [resource.id] },
+      { title: 'Share', command: 'agentResources.share', args: [resource.id] },
+    ),
   );
   return resource;
 }

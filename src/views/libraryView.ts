@@ -3,11 +3,14 @@ import { Disposable } from '../common/disposable';
 import type { Library } from '../library/library';
 import type { LibraryModel } from '../model/libraryModel';
 import type { StorageService, StorageState } from '../storage/storageService';
-import { contextKeys, setContext } from './contextKeys';
+import { contextKeys, setContext, type ViewState } from './contextKeys';
 import type { LibraryNode } from './nodes';
 import { typeLabels } from './presentation';
 import { ResourceDragController } from './dragAndDrop';
 import { ResourceTreeProvider } from './resourceTreeProvider';
+
+/** The view's states that show a welcome view, which a message would hide. */
+const welcomeStates = new Set<ViewState>(['empty', 'noMatch', 'offline', 'setup', 'noUser', 'notMember']);
 
 export const libraryViewId = 'agentResources.library';
 
@@ -46,10 +49,10 @@ export class LibraryView extends Disposable {
   private warnOfSharedLogin(state: StorageState): void {
     const shared = state.kind === 'ready' && state.session.isolation === 'shared';
     // Above the rows only: a tree with a message shows none of its welcome views (the status bar says it too).
+    // Set before the rows arrive (while they load), so that they do not move down under the pointer.
+    const welcome = this.provider.shownState !== undefined && welcomeStates.has(this.provider.shownState);
     this.treeView.message =
-      shared && this.provider.shownState === 'ready'
-        ? "Shared database login: members of this database can read each other's resources, public or not."
-        : undefined;
+      shared && !welcome ? "Shared database login: members of this database can read each other's resources, public or not." : undefined;
   }
 
   /** The view's own progress bar while the database starts, instead of a spinner forever. */
@@ -66,11 +69,17 @@ export class LibraryView extends Disposable {
     vscode.window.withProgress({ location: { viewId: libraryViewId } }, () => connected).then(undefined, () => undefined);
   }
 
-  /** Shows the resource in the tree, selected, once its page is loaded; nobody waits for it. */
-  reveal(resourceId: string): void {
-    this.revealNode(resourceId).catch(() => {
+  /**
+   * Shows the resource in the tree, selected, once its page is loaded; nobody waits for it.
+   * `afterwards` runs when the row is shown, or could not be, or after a moment at most.
+   */
+  reveal(resourceId: string, afterwards?: () => void): void {
+    const revealed = this.revealNode(resourceId).catch(() => {
       // The view is not visible: nothing to reveal in.
     });
+    if (!afterwards) return;
+    const cap = new Promise<void>((resolve) => setTimeout(resolve, 500));
+    Promise.race([revealed, cap]).then(afterwards, () => undefined);
   }
 
   private async revealNode(resourceId: string): Promise<void> {
