@@ -45,6 +45,8 @@ describe('a resource’s inline buttons and context menu, as a person uses them'
     const w = wb();
     await w.showLibrary();
     await w.expectRows(['Workflows', 'Release checklist', 'Prompts', 'Bug triage', 'Code reviewer']);
+    // The shared login's message goes above the rows a moment after them, moving them down: read it first, as a person would.
+    await w.page.locator('.part.sidebar').getByText('Shared database login:').waitFor({ timeout: 30_000 });
     await w.clickInline('Code reviewer', title('pin'));
     await w.expectRows(['Workflows', 'Release checklist', 'Prompts', 'Code reviewer', 'Bug triage']);
     assert.ok((await w.inlineActions('Code reviewer')).includes(title('unpin')));
