@@ -7,7 +7,9 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- no bundler: the host's require
 const vscode = require('vscode');
 
-const types = ['prompt', 'workflow', 'agent_config'];
+// The groups in the real tree's order (src/db/rules.ts resourceTypes); the seed's i % 3 has its own.
+const types = ['workflow', 'prompt', 'agent_config'];
+const seedTypes = ['prompt', 'workflow', 'agent_config'];
 const labels = { prompt: 'Prompts', workflow: 'Workflows', agent_config: 'Agent Configs' };
 const names = { prompt: 'prompt', workflow: 'workflow', agent_config: 'agent config' };
 const icons = { prompt: 'comment-discussion', workflow: 'list-ordered', agent_config: 'settings-gear' };
@@ -22,7 +24,7 @@ const picks = [
 function seed(count) {
   const rows = { prompt: [], workflow: [], agent_config: [] };
   for (let i = 1; i <= count; i++) {
-    const type = types[i % 3];
+    const type = seedTypes[i % 3];
     rows[type].push({ id: `own:${i}`, name: `Local resource ${i}`, type, pinned: i % 40 === 0, order: -i });
   }
   for (const list of Object.values(rows)) list.sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.order - a.order);
