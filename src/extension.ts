@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): AgentResourcesApi {
     files,
     previews,
     new StorageStatusBar(storage),
-    new LiveChanges(storage, view.treeView, library, () => model.invalidate(), log),
+    new LiveChanges(storage, view.treeView, () => model.invalidate(), log),
     mcpServers,
     vscode.lm.registerMcpServerDefinitionProvider(mcpProviderId, mcpServers),
     vscode.workspace.registerFileSystemProvider(resourceScheme, files, { isCaseSensitive: true }),

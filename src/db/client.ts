@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres, { type Options, type Sql } from 'postgres';
 import * as schema from './schema';
@@ -12,6 +13,11 @@ export interface DatabaseClient {
    * lives on one server connection, and the next transaction may get another), and LISTEN hears nothing.
    */
   pooled: boolean;
+  /**
+   * The application_name its connections log in with, its own unless the options name one: the
+   * change notification names it (migration 0013), so a window knows the echo of its own writes.
+   */
+  applicationName: string;
   /** Ends the pool; statements still running after the timeout are terminated (0: at once). */
   close(timeoutSeconds?: number): Promise<void>;
 }
@@ -35,13 +41,14 @@ export function createDatabaseClient(url: string | undefined, options: Connectio
     fetch_types: false,
     ...options,
     ...(pooled ? { prepare: false } : {}),
-    connection: { TimeZone: 'UTC', application_name: 'agent-resources', ...options.connection },
+    connection: { TimeZone: 'UTC', application_name: `agent-resources ${randomBytes(4).toString('hex')}`, ...options.connection },
   };
   const sql = url ? postgres(url, settings) : postgres(settings);
   return {
     db: drizzle(sql, { schema }),
     sql,
     pooled,
+    applicationName: String(settings.connection!.application_name),
     close: (timeoutSeconds = 5) => sql.end({ timeout: timeoutSeconds }),
   };
 }

@@ -7,7 +7,7 @@ import { Emitter, type Event } from '../common/events';
 import { errorMessage } from '../common/redact';
 import type { LibrarySession } from './library';
 
-/** The channel the trigger notifies; its payload is `{ "user": <owner's id>, "public": <boolean> }`. */
+/** The channel the trigger notifies; its payload is `{ "user": <owner's id>, "public": <boolean>, "origin": <writer's application_name> }`. */
 export const changeChannel = 'agent_resources_change';
 /** The trigger on resource that notifies it. */
 export const changeTrigger = 'resource_change_notify';
@@ -22,6 +22,8 @@ export interface ChangeFeedOptions {
    * after a lost connection, but gives up when the server stays away for some seconds). Default 30 s.
    */
   checkMs?: number;
+  /** Skip changes written by connections that log in with this application_name (a window's own, already shown). */
+  ignoreOrigin?: string;
   log?: (line: string) => void;
 }
 
@@ -58,6 +60,7 @@ class ListeningFeed implements ChangeFeed {
   private readonly probe: Probe;
   private readonly includePublic: boolean;
   private readonly checkMs: number;
+  private readonly ignoreOrigin: string | undefined;
   private readonly log: (line: string) => void;
   private listener: Sql | undefined;
   private watchdog: NodeJS.Timeout | undefined;
@@ -67,12 +70,13 @@ class ListeningFeed implements ChangeFeed {
   constructor(
     private readonly pool: Sql,
     private readonly userId: string,
-    { includePublic = true, intervalMs = 1000, checkMs = 30_000, log = () => {} }: ChangeFeedOptions,
+    { includePublic = true, intervalMs = 1000, checkMs = 30_000, ignoreOrigin, log = () => {} }: ChangeFeedOptions,
   ) {
     this.throttle = throttled(() => this.changes.fire(), intervalMs);
     this.probe = new Probe(pool);
     this.includePublic = includePublic;
     this.checkMs = checkMs;
+    this.ignoreOrigin = ignoreOrigin;
     this.log = log;
   }
 
@@ -119,6 +123,7 @@ class ListeningFeed implements ChangeFeed {
 
   private told(payload: string): void {
     const change = parseChange(payload);
+    if (change && this.ignoreOrigin !== undefined && change.origin === this.ignoreOrigin) return;
     if (!change || change.user === this.userId || (this.includePublic && change.public)) this.throttle.notify();
   }
 
@@ -141,10 +146,11 @@ class ListeningFeed implements ChangeFeed {
 }
 
 /** A payload the trigger wrote; undefined for any other (then the change counts, to be safe). */
-function parseChange(payload: string): { user: string; public: boolean } | undefined {
+function parseChange(payload: string): { user: string; public: boolean; origin: string | undefined } | undefined {
   try {
-    const value = JSON.parse(payload) as { user?: unknown; public?: unknown };
-    return typeof value.user === 'string' ? { user: value.user, public: value.public === true } : undefined;
+    const value = JSON.parse(payload) as { user?: unknown; public?: unknown; origin?: unknown };
+    const origin = typeof value.origin === 'string' ? value.origin : undefined;
+    return typeof value.user === 'string' ? { user: value.user, public: value.public === true, origin } : undefined;
   } catch {
     return undefined;
   }

@@ -145,7 +145,7 @@ describe('faults: connections cut and slowed by a TCP proxy on 127.0.0.1, server
     // Wait for the cut session to go (its inserts are uncommitted either way: MVCC never shows them).
     for (let i = 0; i < 100; i++) {
       const [row] =
-        await direct.sql`select count(*)::int as n from pg_stat_activity where state like 'idle in transaction%' and application_name = 'agent-resources' and datname = current_database()`;
+        await direct.sql`select count(*)::int as n from pg_stat_activity where state like 'idle in transaction%' and application_name = ${client.applicationName} and datname = current_database()`;
       if (row!.n === 0) break;
       await sleep(50);
     }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { createDatabaseClient, type ConnectionOptions } from '../../src/db/client';
 import { createResource, updateResource } from '../../src/db/queries';
 import { api, resourceLabels, session, unique, waitFor } from './helpers';
 
@@ -27,17 +28,48 @@ describe('live refresh: the tree follows what others write to the library', () =
 
   it('redraws with a row written by another client (as another window, an agent or the chat app), without a refresh', async () => {
     const s = await session();
-    // Written past this window's library, on a connection of its pool: only the database can tell the view.
-    const name = unique('Written elsewhere');
-    const redrawn = await redrawWithin(10_000);
-    const row = await createResource(s.db, s.userId, { name, resourceType: 'prompt', content: { text: 'from another writer' } });
-    await redrawn();
-    assert.ok((await resourceLabels()).includes(name));
+    // Another writer on the same server (the window's own connection options, its own login name):
+    // only the database can tell the view.
+    const options = s.client.sql.options as unknown as ConnectionOptions;
+    const other = createDatabaseClient(undefined, {
+      ...options,
+      max: 1,
+      connection: { ...options.connection, application_name: 'the chat app' },
+    });
+    try {
+      const name = unique('Written elsewhere');
+      const redrawn = await redrawWithin(10_000);
+      const row = await createResource(other.db, s.userId, { name, resourceType: 'prompt', content: { text: 'from another writer' } });
+      await redrawn();
+      assert.ok((await resourceLabels()).includes(name));
 
-    const renamed = unique('Renamed elsewhere');
-    const again = await redrawWithin(10_000);
-    await updateResource(s.db, s.userId, row.id, { name: renamed });
-    await again();
-    assert.ok((await resourceLabels()).includes(renamed));
+      const renamed = unique('Renamed elsewhere');
+      const again = await redrawWithin(10_000);
+      await updateResource(other.db, s.userId, row.id, { name: renamed });
+      await again();
+      assert.ok((await resourceLabels()).includes(renamed));
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("does not redraw again for the echo of this window's own save (a redraw under the pointer loses a menu's row)", async () => {
+    const s = await session();
+    const redraws: number[] = [];
+    const { tree } = await api();
+    const sub = tree.onDidChangeTreeData!(() => redraws.push(Date.now()));
+    try {
+      await vscode.commands.executeCommand('agentResources.refresh');
+      const r = await createResource(s.db, s.userId, { name: unique('Mine'), resourceType: 'prompt', content: { text: 'x' } });
+      // Written on this window's own pool, past its library: the database's echo is the only signal.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const afterRefresh = redraws.length;
+      assert.ok(afterRefresh >= 1, 'the Refresh redrew');
+      await updateResource(s.db, s.userId, r.id, { name: unique('Mine, renamed') });
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      assert.equal(redraws.length, afterRefresh, 'no redraw for an echo of its own connection');
+    } finally {
+      sub.dispose();
+    }
   });
 });

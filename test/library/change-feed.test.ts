@@ -13,6 +13,8 @@ describe('change feed: Postgres tells every listener of a write to resource (LIS
   let listener: DatabaseClient;
   const feeds: ChangeFeed[] = [];
 
+  const sharedUrl = async () => (await sharedDatabase()).url;
+
   before(async () => {
     const shared = await sharedDatabase();
     writer = shared.client;
@@ -61,6 +63,22 @@ describe('change feed: Postgres tells every listener of a write to resource (LIS
     next = promptsOnly.seen.next();
     await writer.sql`update resource set is_public = true where user_id = ${promptsOnly.userId}`;
     await next;
+  });
+
+  it("a window's feed skips the echo of its own client's writes (shown already) and still hears another writer's, the same user's too", async () => {
+    const me = await follow({ ignoreOrigin: writer.applicationName });
+    const elsewhere = createDatabaseClient(await sharedUrl(), { max: 1 });
+    try {
+      assert.notEqual(elsewhere.applicationName, writer.applicationName, 'every client logs in with a name of its own');
+      await insert(me.userId);
+      await sleep(700);
+      assert.equal(me.seen.count, 0, "this client's own write");
+      const next = me.seen.next();
+      await elsewhere.sql`insert into resource (user_id, name, resource_type, content) values (${me.userId}, 'Row', 'prompt', '{"text": "x"}'::jsonb)`;
+      await next;
+    } finally {
+      await elsewhere.close();
+    }
   });
 
   it('tells a burst once at first and then at most once per interval', async () => {

@@ -97,7 +97,7 @@ describe('MCP live: notifications/prompts/list_changed when the library changes,
     await quiet();
     const cut = await team.sql<{ n: number }[]>`
       select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
-      where query ilike 'listen%' and application_name = 'agent-resources' and pid <> pg_backend_pid()`;
+      where query ilike 'listen%' and application_name like 'agent-resources %' and pid <> pg_backend_pid()`;
     assert.ok(cut[0]!.n >= 1, 'a listening connection was cut');
     // Listening again may itself be told (changes could have been missed meanwhile).
     await quiet();
