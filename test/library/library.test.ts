@@ -39,7 +39,7 @@ describe('Library (plain Node, real Postgres)', () => {
       const sub = library.onDidChange((c) => (seenOnEvent = library.get(c.resourceId!)));
       const saved = await library.save(prompt('Saved'));
       sub.dispose();
-      assert.deepEqual(changes, [{ kind: 'created', resourceId: saved.id }]);
+      assert.deepEqual(changes, [{ kind: 'created', resourceId: saved.id, resourceType: saved.resourceType }]);
       assert.deepEqual(await library.get(saved.id), saved);
       assert.deepEqual(await seenOnEvent, saved, 'a view refreshing on the event sees the new row');
     });
@@ -67,13 +67,13 @@ describe('Library (plain Node, real Postgres)', () => {
       };
 
       await library.update(r.id, { name: 'Renamed' });
-      assert.equal((await told({ kind: 'updated', resourceId: r.id })).row?.name, 'Renamed');
+      assert.equal((await told({ kind: 'updated', resourceId: r.id, resourceType: r.resourceType })).row?.name, 'Renamed');
 
       await library.setPinned(r.id, true);
-      assert.equal((await told({ kind: 'updated', resourceId: r.id })).row?.pinned, true);
+      assert.equal((await told({ kind: 'updated', resourceId: r.id, resourceType: r.resourceType })).row?.pinned, true);
 
       const fork = await library.fork(r.id);
-      assert.equal((await told({ kind: 'created', resourceId: fork.id })).row?.parent_resource_id, r.id);
+      assert.equal((await told({ kind: 'created', resourceId: fork.id, resourceType: fork.resourceType })).row?.parent_resource_id, r.id);
 
       const share = await library.share(r.id, { maxAccesses: 2 });
       assert.equal((await told({ kind: 'shared', resourceId: r.id })).shares, 1);

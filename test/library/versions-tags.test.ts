@@ -45,7 +45,7 @@ describe('Library: versions and tags (plain Node, real Postgres)', () => {
     const edited = await alice.update(r.id, { name: 'Restored, renamed', description: null, content: { text: 'rewritten' } }, r.updatedAt);
     const changes = recordChanges(alice);
     const restored = await alice.restoreVersion(r.id, 1);
-    assert.deepEqual(changes, [{ kind: 'updated', resourceId: r.id }]);
+    assert.deepEqual(changes, [{ kind: 'updated', resourceId: r.id, resourceType: 'prompt' }]);
     assert.deepEqual([restored.restored, restored.version, restored.changed], [1, 3, true]);
     assert.equal(text(restored.resource.content), 'original');
     assert.equal(restored.resource.name, 'Restored');

@@ -100,9 +100,20 @@ export class Workbench {
 
   async showLibrary(): Promise<void> {
     const item = this.page.locator('.activitybar .action-label[aria-label^="Agent Resources"]');
-    // A click on the item of the view already shown would hide the side bar.
-    if (!(await this.page.locator(`${SIDEBAR} .composite.title`, { hasText: 'Agent Resources' }).isVisible())) await item.click();
-    await this.page.locator(`${SIDEBAR} .pane-body`).first().waitFor({ timeout: 60_000 });
+    const title = this.page.locator(`${SIDEBAR} .composite.title`, { hasText: 'Agent Resources' });
+    const body = this.page.locator(`${SIDEBAR} .pane-body`).first();
+    // A click on the item of the view already shown hides the side bar, and a window just loaded
+    // (or reloaded) may still be restoring it: click only while it is not shown, and look again.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (!(await title.isVisible())) await item.click();
+      try {
+        await body.waitFor({ timeout: 3_000 });
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+    }
   }
 
   /** The tree's row with exactly this label. */
