@@ -49,7 +49,7 @@ export class LibraryView extends Disposable {
   private warnOfSharedLogin(state: StorageState): void {
     const shared = state.kind === 'ready' && state.session.isolation === 'shared';
     // Above the rows only: a tree with a message shows none of its welcome views (the status bar says it too).
-    // Set before the rows arrive (while they load), so that they do not move down under the pointer.
+    // Also while the rows load. (The workbench still draws it after the rows: they move down once.)
     const welcome = this.provider.shownState !== undefined && welcomeStates.has(this.provider.shownState);
     this.treeView.message =
       shared && !welcome ? "Shared database login: members of this database can read each other's resources, public or not." : undefined;
