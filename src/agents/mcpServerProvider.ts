@@ -87,6 +87,7 @@ async function teamEnv(settings: StorageSettings, connectionString: string | und
     [mcpServerEnv.userEmail]: (await resolveUserEmail(settings.userEmail)) ?? null,
     [mcpServerEnv.tlsMode]: settings.tlsMode,
     [mcpServerEnv.caFile]: settings.caFile ?? null,
+    [mcpServerEnv.passwordCommand]: settings.passwordCommand ?? null,
     [teamDatabaseVariable]: databaseNamed(connectionString),
   };
 }

@@ -24,6 +24,7 @@ export const mcpServerEnv = {
   userEmail: 'AGENT_RESOURCES_USER_EMAIL',
   tlsMode: 'AGENT_RESOURCES_TLS_MODE',
   caFile: 'AGENT_RESOURCES_CA_FILE',
+  passwordCommand: 'AGENT_RESOURCES_PASSWORD_COMMAND',
 } as const;
 
 export const mcpClients = ['claude-code', 'cursor', 'vscode'] as const;

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from '../db/client';
 import type { ConnectionTarget } from './connectionErrors';
+import { neverRejecting, passwordFromCommand } from './passwordCommand';
 import { saslPrep } from './saslPrep';
 
 import { requestedTlsMode, transportOptions, type TlsMode } from './transport';
@@ -9,6 +10,8 @@ export { tlsModes, type TlsMode } from './transport';
 export interface TeamSettings {
   tlsMode: TlsMode;
   caFile?: string;
+  /** Prints the password of each new connection (a cloud IAM token); the connection string's is then not used. */
+  passwordCommand?: string;
 }
 
 /** `${env:NAME}` in a setting becomes that environment variable (empty when unset). */
@@ -24,6 +27,8 @@ export interface ResolvedTeamConnection {
   /** Host label for the status bar: never the password. */
   label: string;
   password: string | undefined;
+  /** Runs the password command (when there is one) and throws its failure, said for the user: call it before connecting. */
+  checkPassword: () => Promise<void>;
 }
 
 /**
@@ -35,13 +40,16 @@ export function resolveTeamConnection(
   url: string | undefined,
   settings: TeamSettings,
   env: NodeJS.ProcessEnv = process.env,
+  /** Told each password a password command prints, to keep it out of logs. */
+  onPassword?: (password: string) => void,
 ): ResolvedTeamConnection {
   const parsed = url ? parseConnectionString(url) : undefined;
   const host = parsed ? decodeURIComponent(parsed.hostname) || 'localhost' : (env.PGHOST ?? 'localhost');
   const port = parsed ? Number(parsed.port || 5432) : Number(env.PGPORT ?? 5432);
   const user = parsed ? decodeURIComponent(parsed.username) : env.PGUSER;
   const database = parsed ? decodeURIComponent(parsed.pathname.slice(1)) || user : (env.PGDATABASE ?? user);
-  const password = parsed ? decodeURIComponent(parsed.password) : env.PGPASSWORD;
+  const fromCommand = settings.passwordCommand ? passwordFromCommand(settings.passwordCommand, { onPassword }) : undefined;
+  const password = fromCommand ? undefined : parsed ? decodeURIComponent(parsed.password) : env.PGPASSWORD;
   // The connection string's own TLS words win over the setting (both are the user's, neither a workspace's).
   const mode = requestedTlsMode(parsed?.searchParams.get('sslmode') ?? env.PGSSLMODE) ?? settings.tlsMode;
   const rootCert = parsed?.searchParams.get('sslrootcert') ?? env.PGSSLROOTCERT;
@@ -50,12 +58,20 @@ export function resolveTeamConnection(
   const pooler = poolerSaid(parsed?.searchParams.get('pgbouncer'));
   // None goes to the server as a startup parameter.
   for (const name of ['sslmode', 'sslrootcert', 'pgbouncer']) parsed?.searchParams.delete(name);
+  if (fromCommand && parsed) parsed.password = '';
+  const credentials = {
+    ...driverCredentials(parsed, database, password),
+    ...(fromCommand ? { pass: neverRejecting(fromCommand, saslPrep) } : {}),
+  };
   return {
     url: parsed?.toString(),
-    options: { ...transport, ...driverCredentials(parsed, database, password), ...pooler },
+    options: { ...transport, ...credentials, ...pooler },
     target: { host, port, user, database },
     label: `${host}${port === 5432 ? '' : `:${port}`}${database ? `/${database}` : ''}`,
     password: password || undefined,
+    checkPassword: async () => {
+      await fromCommand?.();
+    },
   };
 }
 

@@ -17,16 +17,24 @@ export interface OpenedLibrary {
   secrets: string[];
 }
 
-export async function openLibrary(options: ServerOptions, packageRoot: string, log: (line: string) => void): Promise<OpenedLibrary> {
-  if (!options.databaseUrl) return { opened: await openLocalSession({ packageRoot, log }), secrets: [] };
+/** `secrets` gets the team password, and each one a password command prints later. */
+export async function openLibrary(
+  options: ServerOptions,
+  packageRoot: string,
+  log: (line: string) => void,
+  secrets: string[] = [],
+): Promise<OpenedLibrary> {
+  if (!options.databaseUrl) return { opened: await openLocalSession({ packageRoot, log }), secrets };
   let resolved: ReturnType<typeof resolveTeamConnection>;
   try {
-    resolved = resolveTeamConnection(options.databaseUrl, { tlsMode: options.tlsMode ?? defaultTlsMode, caFile: options.caFile });
+    const settings = { tlsMode: options.tlsMode ?? defaultTlsMode, caFile: options.caFile, passwordCommand: options.passwordCommand };
+    resolved = resolveTeamConnection(options.databaseUrl, settings, process.env, (password) => secrets.push(password));
   } catch (err) {
     // A connection string that does not parse, or a CA file that cannot be read: the reason names no secret.
     throw new UserFacingError(`The team connection is not usable: ${(err as Error).message}.`);
   }
-  const secrets = resolved.password ? [resolved.password] : [];
+  if (resolved.password) secrets.push(resolved.password);
+  await resolved.checkPassword();
   try {
     const opened = await openTeamSession({
       url: resolved.url,

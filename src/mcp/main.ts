@@ -33,8 +33,7 @@ async function main(): Promise<void> {
       'The --database-url holds a password, which other users of this machine can read in the process list: set AGENT_RESOURCES_DATABASE_URL instead.',
     );
   }
-  const { opened, secrets: found } = await openLibrary(options, packageRoot, log);
-  secrets.push(...found);
+  const { opened } = await openLibrary(options, packageRoot, log, secrets);
   const { session } = opened;
   const library = new Library(sessionRunner(session));
   const server = createLibraryServer({ version, label: session.label, context: { library, userId: session.userId, log } });

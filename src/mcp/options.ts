@@ -7,6 +7,8 @@ export interface ServerOptions {
   userEmail?: string;
   tlsMode?: TlsMode;
   caFile?: string;
+  /** Prints the password of each new connection (a cloud IAM token). */
+  passwordCommand?: string;
   /** The URL came on the command line, where other users of the machine can read it (ps). */
   urlOnCommandLine: boolean;
 }
@@ -19,6 +21,7 @@ const flags = {
   '--user-email': { key: 'userEmail', env: 'AGENT_RESOURCES_USER_EMAIL' },
   '--tls-mode': { key: 'tlsMode', env: 'AGENT_RESOURCES_TLS_MODE' },
   '--ca-file': { key: 'caFile', env: 'AGENT_RESOURCES_CA_FILE' },
+  '--password-command': { key: 'passwordCommand', env: 'AGENT_RESOURCES_PASSWORD_COMMAND' },
 } as const;
 type Flag = keyof typeof flags;
 type Key = (typeof flags)[Flag]['key'];
@@ -38,6 +41,8 @@ Options (each also read from its environment variable; a flag wins):
                        (default: git config user.email; unused with a login of your own)
   --tls-mode MODE      AGENT_RESOURCES_TLS_MODE       ${tlsModes.join(', ')} (default verify-full)
   --ca-file PATH       AGENT_RESOURCES_CA_FILE        CA certificate (PEM) that signed the server's
+  --password-command C AGENT_RESOURCES_PASSWORD_COMMAND  prints the password of each new connection
+                       (a cloud IAM token: aws rds generate-db-auth-token ...); the URL then has none
   -h, --help                                          this text
   --version                                           the version
 `;
@@ -67,6 +72,7 @@ export function parseArguments(argv: readonly string[], env: NodeJS.ProcessEnv):
       userEmail: value('--user-email'),
       tlsMode: tlsMode as TlsMode | undefined,
       caFile: value('--ca-file'),
+      passwordCommand: value('--password-command'),
       urlOnCommandLine: given.databaseUrl !== undefined,
     },
   };

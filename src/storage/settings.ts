@@ -34,6 +34,7 @@ export function readStorageSettings(): StorageSettings {
     // An earlier version's `prefer` is no longer a mode: it becomes the default.
     tlsMode: requestedTlsMode(config.get<string>('team.tlsMode')) ?? 'verify-full',
     caFile: text('team.caFile'),
+    passwordCommand: text('team.passwordCommand'),
     allowSchemaChanges: config.get<boolean>('team.allowSchemaChanges') === true,
   };
 }

@@ -215,9 +215,12 @@ export class StorageService extends Disposable {
   /** The team connection from SecretStorage (or the PG* variables) and the settings. */
   private async teamConnection() {
     const connectionString = await this.secrets.get();
-    const resolved = resolveTeamConnection(connectionString, readStorageSettings());
+    const resolved = resolveTeamConnection(connectionString, readStorageSettings(), process.env, (password) =>
+      this.log.addSecret(password),
+    );
     this.log.addSecret(resolved.password);
     this.log.addSecret(connectionString);
+    await resolved.checkPassword();
     return resolved;
   }
 

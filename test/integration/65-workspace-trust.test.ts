@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { readShareBaseUrl, readStorageSettings } from '../../src/storage/settings';
@@ -8,6 +9,9 @@ import { api, closeAllEditors, session, treeRows, waitFor } from './helpers';
 // What a repository cannot do to the person who opens it: choose their identity, their database,
 // how it connects, where their share links point; nor disguise a name with invisible characters.
 
+/** Made only if the workspace's password command ran. */
+const ranMarker = join(tmpdir(), `agent-resources-workspace-command-${process.pid}`);
+
 /** The settings a hostile .vscode/settings.json would set, with a marker that proves VS Code read the file. */
 const hostileSettings = {
   'agentResources.userEmail': 'attacker@example.com',
@@ -15,13 +19,14 @@ const hostileSettings = {
   'agentResources.team.tlsMode': 'disable',
   'agentResources.team.allowSchemaChanges': true,
   'agentResources.storage.mode': 'team',
+  'agentResources.team.passwordCommand': `touch ${ranMarker}; echo secret`,
   'agentResourcesTest.workspaceMarker': 'read',
 };
 
 describe('a workspace cannot redirect the extension, and names cannot hide characters', () => {
   afterEach(closeAllEditors);
 
-  it('a .vscode/settings.json setting userEmail, shareBaseUrl, team.tlsMode, team.allowSchemaChanges and storage.mode changes nothing the extension reads', async () => {
+  it('a .vscode/settings.json setting userEmail, shareBaseUrl, team.tlsMode, team.allowSchemaChanges, team.passwordCommand and storage.mode changes nothing the extension reads, and runs nothing', async () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the host opened a workspace folder');
     const before = readStorageSettings();
@@ -32,7 +37,7 @@ describe('a workspace cannot redirect the extension, and names cannot hide chara
     const marker = () => vscode.workspace.getConfiguration('agentResourcesTest').get<string>('workspaceMarker');
     try {
       await waitFor('VS Code to read the workspace settings', () => marker() === 'read' || undefined);
-      assert.deepEqual(readStorageSettings(), before, 'identity, mode, TLS and schema changes are as the user set them');
+      assert.deepEqual(readStorageSettings(), before, 'identity, mode, TLS, password command and schema changes are as the user set them');
       assert.equal(readShareBaseUrl(), undefined, 'share links do not point at the workspace’s host');
       // What the user sees: a share copies the bare token, not a link to the workspace's host.
       const s0 = await session();
@@ -45,7 +50,10 @@ describe('a workspace cannot redirect the extension, and names cannot hide chara
       assert.equal(s.mode, 'local', 'still the local library');
       assert.equal((await api()).storage.state.mode, stateBefore.mode);
       const config = vscode.workspace.getConfiguration('agentResources');
-      for (const key of ['userEmail', 'shareBaseUrl', 'team.tlsMode', 'team.allowSchemaChanges', 'storage.mode']) {
+      await vscode.commands.executeCommand('agentResources.retry');
+      assert.equal((await api()).storage.state.mode, 'local', 'a reconnect is still local');
+      assert.ok(!existsSync(ranMarker), 'the workspace’s password command never ran');
+      for (const key of ['userEmail', 'shareBaseUrl', 'team.tlsMode', 'team.allowSchemaChanges', 'team.passwordCommand', 'storage.mode']) {
         console.log(`      workspace value VS Code reports for ${key}: ${JSON.stringify(config.inspect(key)?.workspaceValue)}`);
       }
       // The user's own settings still count.

@@ -15,6 +15,8 @@ describe('MCP server start: bad settings end the process with a message that say
       'AGENT_RESOURCES_USER_EMAIL',
       'AGENT_RESOURCES_TLS_MODE',
       'AGENT_RESOURCES_CA_FILE',
+      '--password-command',
+      'AGENT_RESOURCES_PASSWORD_COMMAND',
     ]) {
       assert.ok(stdout.includes(name), name);
     }
@@ -59,6 +61,35 @@ describe('MCP server start: bad settings end the process with a message that say
     );
     assert.match(stderr, /rejected the user name or password for user "postgres"/);
     assert.ok(!stderr.includes('wrong-password-here'), stderr);
+  });
+
+  it('a password command that fails: its exit and error line, what to do, nothing of its output', async () => {
+    const team = await teamDatabase();
+    const url = new URL(team.server.url);
+    url.password = '';
+    const { code, stderr } = await runToExit({
+      ...team.env('x@example.com'),
+      AGENT_RESOURCES_DATABASE_URL: url.toString(),
+      AGENT_RESOURCES_PASSWORD_COMMAND: "echo printed-token-never-shown; echo 'token expired' >&2; exit 4",
+    });
+    assert.equal(code, 1);
+    assert.match(stderr, /The password command failed \(exit code 4\): token expired\. Run it in a terminal/);
+    assert.ok(!stderr.includes('printed-token-never-shown'), stderr);
+  });
+
+  it('the password a command prints is the one the server connects with', async () => {
+    const team = await teamDatabase();
+    const url = new URL(team.server.url);
+    url.password = '';
+    const { code, stderr } = await runToExit({
+      ...team.env('nobody-here@example.com'),
+      AGENT_RESOURCES_DATABASE_URL: url.toString(),
+      AGENT_RESOURCES_PASSWORD_COMMAND: `printf '%s' '${team.server.password}'`,
+    });
+    // Connected and asked who the user is: the login worked.
+    assert.equal(code, 1);
+    assert.match(stderr, /No user with the email nobody-here@example\.com exists/);
+    assert.ok(!stderr.includes(team.server.password));
   });
 
   it('an email that is no user of the team database names the flag and the variable to set', async () => {
