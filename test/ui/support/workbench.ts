@@ -220,11 +220,7 @@ export class Workbench {
    */
   async chooseMenuItem(item: string): Promise<void> {
     const entry = this.page.locator(`${MENU} .action-menu-item`, { has: this.page.locator(`.action-label[aria-label="${item}"]`) });
-    await this.until(`the menu item "${item}" to run`, async () => {
-      if (!(await entry.isVisible())) return true;
-      await entry.click({ timeout });
-      return 'the menu is still open';
-    });
+    await this.clickUntilGone(entry, entry, `the menu item "${item}" to run`);
   }
 
   async closeMenu(): Promise<void> {
@@ -339,10 +335,22 @@ export class Workbench {
   /** OK before the dialog has taken the typed path in does nothing: it is clicked until the dialog closes. */
   private async acceptFileDialog(): Promise<void> {
     const ok = this.page.locator(`${QUICK_INPUT} .quick-input-action .monaco-button`).first();
-    await this.until('the file dialog to take the path', async () => {
-      if (!(await this.page.locator(QUICK_INPUT).isVisible())) return true;
-      await ok.click({ timeout });
-      return 'the dialog is still open';
+    await this.clickUntilGone(ok, this.page.locator(QUICK_INPUT), 'the file dialog to take the path');
+  }
+
+  /**
+   * Clicks `target` until `container` closes. A click may start as it closes (the click before
+   * did it): it would wait its whole timeout for a target that is gone, so each click gets a few
+   * seconds and the loop looks again (CI's UI run failed so once, on the file dialog's OK).
+   */
+  private async clickUntilGone(target: Locator, container: Locator, what: string): Promise<void> {
+    await this.until(what, async () => {
+      if (!(await container.isVisible())) return true;
+      const failure = await target.click({ timeout: 3_000 }).then(
+        () => undefined,
+        (err: Error) => err.message.split('\n')[0],
+      );
+      return failure ? `it is still open (the click: ${failure})` : 'it is still open';
     });
   }
 
