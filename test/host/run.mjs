@@ -268,11 +268,12 @@ async function launch({ extensionPath, testsPath, workspacePath, settings = {}, 
 }
 
 /**
- * The run's local library (the extension made it in the run's XDG data folder): its server is
- * stopped and, as root, its cluster under /var/lib/agent-resources removed, as the run made both.
+ * A local library a run made (by default in the run's XDG data folder; a test's own
+ * AGENT_RESOURCES_HOME): its server is stopped and, as root, its cluster under
+ * /var/lib/agent-resources removed, as the run made both.
  * @param {string} home
  */
-async function removeRunLibrary(home) {
+export async function removeRunLibrary(home) {
   let clusterRoot = home;
   try {
     clusterRoot = readFileSync(join(home, 'cluster-location'), 'utf8').trim();

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Workbench } from './support/workbench';
+import { removeLibrary, Workbench } from './support/workbench';
 
 /** A project folder with one file to save from. */
 function project(name: string, text: string): string {
@@ -24,6 +24,10 @@ describe('two windows on one local library: each tree follows the other’s save
   after(async () => {
     await first?.close();
     await second?.close();
+    // The harness stops the libraries it made; this one is the test's (the windows were killed, not
+    // closed, so the server would wait out its idle hour after the run).
+    await removeLibrary(home);
+    rmSync(home, { recursive: true, force: true });
   });
 
   /** Saves the whole of `file` as a prompt through the keybinding, as a person does. */

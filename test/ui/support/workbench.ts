@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 // @ts-expect-error -- the harness is plain JavaScript (ESM) with JSDoc types
-import { openWorkbench } from '../../host/run.mjs';
+import { openWorkbench, removeRunLibrary } from '../../host/run.mjs';
 
 export const root = resolve(__dirname, '..', '..', '..');
 const results = join(root, 'test-results');
@@ -56,6 +56,9 @@ export function useWorkbench(options: WorkbenchOptions | (() => WorkbenchOptions
     return workbench;
   };
 }
+
+/** Stops the server of a local library a test made itself (AGENT_RESOURCES_HOME) and removes its cluster. */
+export const removeLibrary = removeRunLibrary as (home: string) => Promise<void>;
 
 export class Workbench {
   private constructor(
