@@ -321,34 +321,52 @@ export class Workbench {
 
   /**
    * Answers VS Code's own file dialog (in the browser, a path in the quick input): a file to
-   * open or to save as, or a folder, typed and taken with the dialog's OK button.
+   * open or to save as, or a folder, pasted and taken with the dialog's OK button.
    */
   async chooseFile(path: string): Promise<void> {
     await this.fileDialog();
-    await this.typeInput(path);
-    await this.acceptFileDialog();
+    await this.acceptFileDialog(path);
   }
 
   async chooseFolder(path: string): Promise<void> {
     await this.fileDialog();
-    await this.typeInput(`${path.replace(/\/+$/, '')}/`);
-    await this.acceptFileDialog();
-  }
-
-  /** OK before the dialog has taken the typed path in does nothing: it is clicked until the dialog closes. */
-  private async acceptFileDialog(): Promise<void> {
-    const ok = this.page.locator(`${QUICK_INPUT} .quick-input-action .monaco-button`).first();
-    await this.clickUntilGone(ok, this.page.locator(QUICK_INPUT), 'the file dialog to take the path');
+    await this.acceptFileDialog(`${path.replace(/\/+$/, '')}/`);
   }
 
   /**
-   * Clicks `target` until `container` closes. A click may start as it closes (the click before
-   * did it): it would wait its whole timeout for a target that is gone, so each click gets a few
-   * seconds and the loop looks again (CI's UI run failed so once, on the file dialog's OK).
+   * Puts `path` in the dialog and clicks OK until it closes (OK before the dialog has taken the
+   * path in does nothing). The path is pasted, and again whenever the input holds anything else:
+   * the dialog sets its own value while it lists the folder, and keys typed then were mixed into
+   * it ("…-ePOTG6/ent-resources-…" in CI's UI run).
    */
-  private async clickUntilGone(target: Locator, container: Locator, what: string): Promise<void> {
+  private async acceptFileDialog(path: string): Promise<void> {
+    const dialog = this.page.locator(QUICK_INPUT);
+    const input = dialog.locator('input.input').first();
+    const ok = dialog.locator('.quick-input-action .monaco-button').first();
+    await this.clickUntilGone(ok, dialog, `the file dialog to take ${path}`, async () => {
+      const value = await input.inputValue().catch(() => path);
+      if (value === path) return undefined;
+      await input.fill(path).catch(() => undefined);
+      return `it held ${JSON.stringify(value)}`;
+    });
+  }
+
+  /**
+   * Clicks `target` until `container` closes; `prepare`, when given, runs first and returns what
+   * it had to put right (then no click this round). A click may start as the container closes (the
+   * click before did it): it would wait its whole timeout for a target that is gone, so each click
+   * gets a few seconds and the loop looks again (CI's UI run failed so once, on the file dialog's OK).
+   */
+  private async clickUntilGone(
+    target: Locator,
+    container: Locator,
+    what: string,
+    prepare: () => Promise<string | undefined> = async () => undefined,
+  ): Promise<void> {
     await this.until(what, async () => {
       if (!(await container.isVisible())) return true;
+      const putRight = await prepare();
+      if (putRight) return putRight;
       const failure = await target.click({ timeout: 3_000 }).then(
         () => undefined,
         (err: Error) => err.message.split('\n')[0],
