@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createDatabaseClient } from '../../src/db/client';
 import { withFileLock } from '../../src/storage/local/fileLock';
 import { attachLocalServer, connectionOptions, type LocalServerHandle } from '../../src/storage/local/localServer';
+import { prepareLibraryPaths } from '../../src/storage/local/libraryPaths';
 import { readPostmasterPid } from '../../src/storage/local/postgresProcess';
 import { isAlive } from '../../src/storage/local/processes';
 
@@ -189,6 +190,34 @@ describe('local library server', () => {
         .join('\n')}`,
     );
     assert.equal(statSync(handle.paths.logFile).mode & 0o777, 0o600);
+  });
+
+  it('a window preparing the library never empties the access rules a starting server reads (it refused to start so once in CI)', async () => {
+    const paths = prepareLibraryPaths(newHome());
+    clusterRoots.add(paths.clusterRoot);
+    const rules = readFileSync(paths.hbaFile, 'utf8');
+    // Another process reads the rules as a starting server does, as fast as it can, while this one
+    // prepares the library again and again (as each window and agent does before taking the start lock).
+    const reader = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs'); let reads = 0, wrong = 0; process.stdout.write('ready\\n');
+         for (const end = Date.now() + 1500; Date.now() < end; reads++) if (fs.readFileSync(process.argv[1], 'utf8') !== process.argv[2]) wrong++;
+         process.stdout.write(JSON.stringify({ reads, wrong }));`,
+        paths.hbaFile,
+        rules,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    reader.stdout.on('data', (d) => (out += d));
+    await until('the reader to start', () => out.startsWith('ready'));
+    for (const end = Date.now() + 1000; Date.now() < end;) prepareLibraryPaths(paths.home);
+    await new Promise((r) => reader.once('exit', r));
+    const { reads, wrong } = JSON.parse(out.slice('ready\n'.length)) as { reads: number; wrong: number };
+    assert.ok(reads > 1000, `the reader read ${reads} times`);
+    assert.equal(wrong, 0, `${wrong} of ${reads} reads found the access rules empty or partial`);
   });
 
   it('lets two processes start it at once, one server for both, and write at the same time without losing a row', async () => {

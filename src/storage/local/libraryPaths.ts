@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -60,7 +60,7 @@ export function prepareLibraryPaths(home: string): LibraryPaths {
     makeSharedDir(rootDataDir);
     makeSharedDir(rootClustersDir);
     makePrivateDir(clusterRoot, serverUser);
-    writeFileSync(join(home, 'cluster-location'), `${clusterRoot}\n`, { mode: 0o600 });
+    replaceFile(join(home, 'cluster-location'), `${clusterRoot}\n`);
   }
   const socketDir = privateSocketDir(clusterRoot, home, serverUser);
   const paths: LibraryPaths = {
@@ -95,10 +95,29 @@ function libraryId(home: string): string {
  * can connect. A lost password can then never lock anyone out of their library.
  */
 function writeAccessRules(paths: LibraryPaths): void {
-  writeFileSync(paths.hbaFile, '# Written by Agent Resources: the Unix socket only (its folder is private).\nlocal all all trust\n', {
-    mode: 0o600,
-  });
-  if (paths.serverUser) chownSync(paths.hbaFile, paths.serverUser.uid, paths.serverUser.gid);
+  replaceFile(
+    paths.hbaFile,
+    '# Written by Agent Resources: the Unix socket only (its folder is private).\nlocal all all trust\n',
+    paths.serverUser,
+  );
+}
+
+/**
+ * Puts `text` in a 0600 file that another process may be reading: unchanged when it already holds
+ * it, else written beside it and renamed over it. This runs before the start lock is taken, and a
+ * plain write empties the file first: a server another window was starting read empty access
+ * rules and refused to start ("contains no entries").
+ */
+function replaceFile(path: string, text: string, owner?: OsUser): void {
+  try {
+    if (readFileSync(path, 'utf8') === text) return;
+  } catch {
+    // not there yet
+  }
+  const staged = `${path}.${process.pid}.tmp`;
+  writeFileSync(staged, text, { mode: 0o600 });
+  if (owner) chownSync(staged, owner.uid, owner.gid);
+  renameSync(staged, path);
 }
 
 function privateSocketDir(clusterRoot: string, home: string, owner: OsUser | undefined): string {
